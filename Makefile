@@ -1,0 +1,40 @@
+# The two commands of the README:
+#   make serve   set everything up, then serve the site at http://127.0.0.1:8000
+#   make test    set everything up, then run every check (lint, unit, pages, notebooks, site)
+# Both create the virtual environment .venv on first use (and again when pyproject.toml changes).
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# Tests run in parallel; a page's examples stay in one worker (they share a namespace).
+JOBS   ?= 2
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: all serve test lint build figures clean
+
+all: test
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("Python 3.10+ is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	touch $(STAMP)
+
+serve: $(STAMP)
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+build: $(STAMP)
+	$(BIN)/mkdocs build --strict
+
+figures: $(STAMP)
+	$(BIN)/python figures/make_figures.py
+
+clean:
+	rm -rf site .cache .pytest_cache .ruff_cache

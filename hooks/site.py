@@ -1,0 +1,105 @@
+"""MkDocs hook: glue between mkdocs-static-i18n, mkdocs-jupyter and the top-level `images/`.
+
+1. mkdocs-static-i18n (1.3.1) rebuilds the file list after mkdocs-jupyter has wrapped notebooks
+   as pages, and turns each `.ipynb` back into a plain file copy: the "page" would be raw JSON
+   (upstream ultrabug/mkdocs-static-i18n #135, #198). We run after it and wrap each notebook of
+   the language being built again, at the URL the i18n plugin would give a page, with its
+   alternates so that the language switcher lands on the other language's notebook.
+2. The download link mkdocs-jupyter adds is absolute (`/quick-tour/x.ipynb`), which breaks a site
+   opened from disk; we make it relative to the page.
+3. Each language is a separate build, and mkdocs-jupyter evicts from its cache every notebook not
+   rendered in the current build, so each language evicted the other's. We keep both.
+4. Figures are made by code into the top-level `images/` (not under `docs/`), so the code that
+   makes them and the pages that show them stay independent; we add them to the site as
+   `images/<name>`.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from pathlib import Path, PurePosixPath
+
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File, Files
+
+ROOT = Path(__file__).resolve().parent.parent
+IMAGES = ROOT / "images"
+_kept_cache_paths: set = set()
+
+
+def _i18n(config):
+    return config.plugins.get("i18n")
+
+
+def _jupyter(config):
+    return config.plugins.get("mkdocs-jupyter")
+
+
+def _page_url(dest_path: str, use_directory_urls: bool) -> tuple[str, str]:
+    """Returns (dest_path, url) for a page whose source would land at `dest_path`."""
+    stem = PurePosixPath(dest_path).with_suffix("")
+    if use_directory_urls:
+        return f"{stem}/index.html", f"{stem}/"
+    return f"{stem}.html", f"{stem}.html"
+
+
+@event_priority(-200)  # after mkdocs-static-i18n (-100)
+def on_files(files: Files, config) -> Files:
+    from mkdocs_jupyter.plugin import NotebookFile
+
+    i18n = _i18n(config)
+    jupyter = _jupyter(config)
+    # Mutate `files` in place: it is the i18n plugin's Files subclass, whose lookups we need.
+    replacements = []
+    for file in list(files):
+        if jupyter is not None and file.src_uri.endswith(".ipynb") and not isinstance(
+            file, NotebookFile
+        ):
+            nb = NotebookFile(file, **config)
+            dest, url = _page_url(file.dest_uri, config.use_directory_urls)
+            nb.dest_uri = dest
+            nb.url = url
+            nb.abs_dest_path = os.path.normpath(os.path.join(config.site_dir, dest))
+            nb.name = PurePosixPath(url).stem if not url.endswith("/") else url.strip("/")
+            if i18n is not None:
+                default = i18n.default_language
+                norm = PurePosixPath(file.dest_uri)
+                if i18n.current_language != default:
+                    norm = norm.relative_to(i18n.current_language)
+                alternates = {}
+                for lang in i18n.all_languages:
+                    prefix = "" if lang == default else f"{lang}/"
+                    alt = File.generated(config, f"{prefix}{norm}", content=b"")
+                    alt.url = _page_url(f"{prefix}{norm}", config.use_directory_urls)[1]
+                    alternates[lang] = alt
+                file.alternates = alternates
+            replacements.append((file, nb))
+    for file, nb in replacements:
+        files.remove(file)
+        files.append(nb)
+    if IMAGES.is_dir():
+        for path in sorted(IMAGES.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                rel = path.relative_to(IMAGES).as_posix()
+                files.append(
+                    File(f"images/{rel}", str(ROOT), config.site_dir, config.use_directory_urls)
+                )
+    return files
+
+
+def on_page_context(context, page, config, nav):
+    nb_url = getattr(page, "nb_url", None)
+    if nb_url:
+        # The notebook is copied next to the page's HTML: link it relatively.
+        page.nb_url = posixpath.basename(nb_url)
+    return context
+
+
+@event_priority(50)  # before mkdocs-jupyter's own on_post_build evicts its cache
+def on_post_build(config) -> None:
+    jupyter = _jupyter(config)
+    if jupyter is None or not hasattr(jupyter, "_used_cache_paths"):
+        return
+    _kept_cache_paths.update(jupyter._used_cache_paths)
+    jupyter._used_cache_paths = set(_kept_cache_paths)

@@ -1,0 +1,5 @@
+"""Allows `python -m dlnotes`."""
+
+from dlnotes.cli import main
+
+raise SystemExit(main())

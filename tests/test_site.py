@@ -1,0 +1,221 @@
+"""The site builds strictly in both languages and works offline, as a reader uses it.
+
+One strict build (`mkdocs build --strict`, notebooks executed with the cache off) is shared by
+every test here. Real-browser checks come with the reader's-experience issue; these read the
+built HTML.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from pages import LANGUAGES, ROOT, page_sets
+
+pytestmark = pytest.mark.slow
+
+DEFAULT = LANGUAGES[0]
+PAGES = sorted(k.removesuffix(".md") for k in page_sets(".md")) + sorted(
+    k.removesuffix(".ipynb") for k in page_sets(".ipynb")
+)
+NOTEBOOKS = sorted(k.removesuffix(".ipynb") for k in page_sets(".ipynb"))
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DLNOTES_NOTEBOOK_CACHE": "false"}
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    elapsed = time.perf_counter() - start
+    assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stderr[-6000:]}"
+    print(f"site built in {elapsed:.1f} s")
+    return out
+
+
+def html_path(site: Path, page: str, lang: str) -> Path:
+    prefix = "" if lang == DEFAULT else f"{lang}/"
+    return site / f"{prefix}{page}.html"
+
+
+class Tags(HTMLParser):
+    """Collects (tag, attributes) pairs and the ids of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, {k: v or "" for k, v in attrs}))
+
+
+def tags(path: Path) -> list[tuple[str, dict[str, str]]]:
+    parser = Tags()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser.tags
+
+
+def resolve(page: Path, href: str) -> Path:
+    return (page.parent / unquote(urlsplit(href).path)).resolve()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("page", PAGES)
+def test_page_built(site, page, lang):
+    path = html_path(site, page, lang)
+    assert path.is_file(), f"{path.relative_to(site)} was not built"
+    assert f'<html lang="{lang}"' in path.read_text(encoding="utf-8")
+
+
+def test_nothing_loaded_from_another_host(site):
+    offenders = []
+    for path in sorted(site.rglob("*.html")):
+        for tag, attrs in tags(path):
+            url = attrs.get("src") or (attrs.get("href") if tag == "link" else None)
+            if url and re.match(r"^(https?:)?//", url):
+                offenders.append(f"{path.relative_to(site)}: <{tag}> {url}")
+        text = path.read_text(encoding="utf-8")
+        offenders += [
+            f"{path.relative_to(site)}: @import {m}"
+            for m in re.findall(r"@import\s+(?:url\()?['\"]?((?:https?:)?//[^'\")]+)", text)
+        ]
+    for path in sorted(site.rglob("*.css")):
+        offenders += [
+            f"{path.relative_to(site)}: url({m})"
+            for m in re.findall(r"url\(['\"]?((?:https?:)?//[^'\")]+)", path.read_text("utf-8"))
+        ]
+    assert not offenders, "resources from other hosts:\n" + "\n".join(offenders)
+
+
+def test_links_work_from_disk(site):
+    """Site-absolute links ('/x') break a site opened with file://; every internal one resolves."""
+    problems = []
+    # 404.html is only ever served by a web server, from any depth: its links are site-absolute.
+    for path in sorted(p for p in site.rglob("*.html") if p.name != "404.html"):
+        for _tag, attrs in tags(path):
+            for key in ("href", "src"):
+                url = attrs.get(key, "")
+                if not url or re.match(r"^([a-z]+:|//|#)", url):
+                    continue
+                if url.startswith("/"):
+                    problems.append(f"{path.relative_to(site)}: absolute {key}={url}")
+                elif not resolve(path, url).exists():
+                    problems.append(f"{path.relative_to(site)}: broken {key}={url}")
+    assert not problems, "\n".join(problems[:40])
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_language_switcher_lands_on_same_page(site, page):
+    for lang in LANGUAGES:
+        path = html_path(site, page, lang)
+        targets = {
+            attrs["hreflang"]: resolve(path, attrs["href"])
+            for t, attrs in tags(path)
+            if t == "a" and "md-select__link" in attrs.get("class", "")
+        }
+        for other in LANGUAGES:
+            assert targets.get(other) == html_path(site, page, other).resolve(), (
+                f"{page} ({lang}): switcher to {other} goes to {targets.get(other)}"
+            )
+
+
+def search_docs(site: Path) -> list[dict]:
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert {"ko", "en"} <= set(index["config"]["lang"])
+    return index["docs"]
+
+
+@pytest.mark.parametrize(
+    ("word", "lang", "page"),
+    [("브로드캐스팅", "ko", "tensor-basics"), ("broadcasting", "en", "tensor-basics")],
+)
+def test_search_index_holds_both_languages(site, word, lang, page):
+    prefix = "" if lang == DEFAULT else f"{lang}/"
+    hits = {
+        d["location"].split("#")[0]
+        for d in search_docs(site)
+        if word.lower() in (d["title"] + " " + d["text"]).lower()
+    }
+    assert f"{prefix}{page}.html" in hits
+
+
+def test_offline_search_index_is_inlined(site):
+    script = (site / "search" / "search_index.js").read_text(encoding="utf-8")
+    assert script.startswith("var __index = ")
+    inlined = json.loads(script.removeprefix("var __index = "))
+    assert len(inlined["docs"]) == len(search_docs(site)), "search_index.js is stale"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_math_and_diagrams_are_served_locally(site, lang):
+    path = html_path(site, "index", lang)
+    text = path.read_text(encoding="utf-8")
+    assert 'class="arithmatex"' in text
+    assert 'class="mermaid"' in text
+    scripts = [resolve(path, a["src"]) for t, a in tags(path) if t == "script" and "src" in a]
+    names = {p.name for p in scripts}
+    assert {"katex.min.js", "auto-render.min.js", "katex-init.js", "mermaid.min.js"} <= names
+    assert all(p.is_file() for p in scripts)
+    fonts = site / "assets" / "vendor" / "katex" / "fonts"
+    assert any(fonts.glob("KaTeX_Main-Regular.woff2"))
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("page", PAGES)
+def test_korean_heading_anchors_are_readable(site, page, lang):
+    ids = [a["id"] for t, a in tags(html_path(site, page, lang)) if t.startswith("h") and "id" in a]
+    assert not [i for i in ids if re.fullmatch(r"_\d+", i)], f"{page}: numbered anchors {ids}"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("page", NOTEBOOKS)
+def test_notebook_pages_are_executed_and_downloadable(site, page, lang):
+    path = html_path(site, page, lang)
+    text = path.read_text(encoding="utf-8")
+    assert "jp-OutputArea-output" in text, "no executed outputs on the notebook page"
+    assert "Traceback" not in text
+    downloads = [
+        a["href"] for t, a in tags(path) if t == "a" and "dlnotes-download" in a.get("class", "")
+    ]
+    assert downloads == [f"{page}.{lang}.ipynb"]
+    notebook = json.loads(resolve(path, downloads[0]).read_text(encoding="utf-8"))
+    assert notebook["nbformat"] == 4
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_cross_references_reach_the_api_pages(site, lang):
+    path = html_path(site, "index", lang)
+    hrefs = [a["href"] for t, a in tags(path) if t == "a" and "href" in a]
+    target = [h for h in hrefs if h.endswith("#dlnotes.tensor.describe")]
+    assert target, "the home page's [describe][dlnotes.tensor.describe] link is missing"
+    api_page = resolve(path, target[0])
+    assert api_page == html_path(site, "api/tensor", lang).resolve()
+    assert 'id="dlnotes.tensor.describe"' in api_page.read_text(encoding="utf-8")
+
+
+def test_figures_appear_on_the_site(site):
+    images = sorted((ROOT / "images").glob("*.png"))
+    assert images, "no figures in images/"
+    shown = set()
+    for path in site.rglob("*.html"):
+        for t, a in tags(path):
+            if t == "img" and "images/" in a.get("src", ""):
+                target = resolve(path, a["src"])
+                assert target.is_file(), f"{path.relative_to(site)}: missing {a['src']}"
+                shown.add(target.name)
+    assert shown == {p.name for p in images}, "every figure in images/ is shown on a page"
