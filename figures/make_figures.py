@@ -28,6 +28,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+# Figure modules do `from make_figures import figure`; when this file runs as a script it is
+# `__main__`, and without this alias they would register into a second copy of the module.
+sys.modules.setdefault("make_figures", sys.modules[__name__])
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 IMAGES = ROOT / "images"

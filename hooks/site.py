@@ -9,7 +9,11 @@
    opened from disk; we make it relative to the page.
 3. Each language is a separate build, and mkdocs-jupyter evicts from its cache every notebook not
    rendered in the current build, so each language evicted the other's. We keep both.
-4. Figures are made by code into the top-level `images/` (not under `docs/`), so the code that
+4. mkdocs-jupyter makes heading ids from the ASCII part of a heading, so a Korean notebook's
+   headings got ids such as `1` or none at all. We give notebook headings the same readable
+   Unicode ids as Markdown pages (`pymdownx.slugs.slugify`, lower case), in the page and its
+   table of contents alike.
+5. Figures are made by code into the top-level `images/` (not under `docs/`), so the code that
    makes them and the pages that show them stay independent; we add them to the site as
    `images/<name>`.
 """
@@ -26,6 +30,33 @@ from mkdocs.structure.files import File, Files
 ROOT = Path(__file__).resolve().parent.parent
 IMAGES = ROOT / "images"
 _kept_cache_paths: set = set()
+
+
+def _slugify(text: str, sep: str = "-") -> str:
+    from pymdownx.slugs import slugify
+
+    return slugify(case="lower")(text, sep)
+
+
+def on_config(config):
+    import markdown
+    from markdown.extensions.toc import TocExtension
+    from mkdocs_jupyter import convert, plugin
+    from nbconvert.filters import strings
+
+    # The page's heading ids (nbconvert renderer, patched by mkdocs-jupyter) ...
+    convert.slugify = _slugify
+    # ... which nbconvert would percent-encode; Markdown pages keep Unicode ids, and so do we.
+    strings._convert_header_id = lambda text: text.replace(" ", "-")
+
+    # ... and the table of contents, which must produce the same ids.
+    def markdown_toc(markdown_source, toc_depth):
+        md = markdown.Markdown(extensions=[TocExtension(toc_depth=toc_depth, slugify=_slugify)])
+        md.convert(markdown_source)
+        return md.toc_tokens
+
+    plugin._get_markdown_toc = markdown_toc
+    return config
 
 
 def _i18n(config):
@@ -98,6 +129,10 @@ def on_page_context(context, page, config, nav):
 
 @event_priority(50)  # before mkdocs-jupyter's own on_post_build evicts its cache
 def on_post_build(config) -> None:
+    _keep_notebook_cache(config)
+
+
+def _keep_notebook_cache(config) -> None:
     jupyter = _jupyter(config)
     if jupyter is None or not hasattr(jupyter, "_used_cache_paths"):
         return

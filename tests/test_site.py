@@ -34,6 +34,8 @@ NOTEBOOKS = sorted(k.removesuffix(".ipynb") for k in page_sets(".ipynb"))
 def site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("site")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DLNOTES_NOTEBOOK_CACHE": "false"}
+    # conftest.py sets MPLBACKEND=Agg for the pages; notebook kernels need their inline backend.
+    env.pop("MPLBACKEND", None)
     start = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
@@ -189,6 +191,7 @@ def test_notebook_pages_are_executed_and_downloadable(site, page, lang):
     text = path.read_text(encoding="utf-8")
     assert "jp-OutputArea-output" in text, "no executed outputs on the notebook page"
     assert "Traceback" not in text
+    assert 'src="data:image/png;base64,' in text, "the notebook's plots are missing"
     downloads = [
         a["href"] for t, a in tags(path) if t == "a" and "dlnotes-download" in a.get("class", "")
     ]

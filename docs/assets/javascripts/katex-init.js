@@ -10,14 +10,14 @@ function renderMath() {
       throwOnError: false,
     });
   });
-  // Docstrings rendered by mkdocstrings use plain $...$ and $$...$$.
-  document.querySelectorAll(".doc-contents").forEach(function (el) {
+  // Notebook pages (mkdocs-jupyter) keep the $...$ and $$...$$ of their Markdown cells as text.
+  document.querySelectorAll(".jupyter-wrapper .jp-MarkdownOutput").forEach(function (el) {
     renderMathInElement(el, {
       delimiters: [
         { left: "$$", right: "$$", display: true },
         { left: "$", right: "$", display: false },
       ],
-      ignoredClasses: ["arithmatex", "highlight"],
+      ignoredClasses: ["highlight", "highlight-ipynb"],
       throwOnError: false,
     });
   });
