@@ -18,7 +18,8 @@ all: test
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.10+ is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	@echo "Installing dlnotes with its docs and test tools into $(VENV) (first time: a few minutes)..."
+	$(BIN)/python -m pip install -qq --disable-pip-version-check -e ".[test]"
 	touch $(STAMP)
 
 serve: $(STAMP)
