@@ -31,6 +31,7 @@ test: $(STAMP) lint
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 build: $(STAMP)
 	$(BIN)/mkdocs build --strict

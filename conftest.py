@@ -79,7 +79,9 @@ def check_output(example: Example) -> str | None:
     expected = normalize_output(example.parsed)
     actual = normalize_output(printed)
     if expected != actual:
-        return f"printed output differs from the page.\n--- page:\n{expected}\n--- printed:\n{actual}"
+        return (
+            f"printed output differs from the page.\n--- page:\n{expected}\n--- printed:\n{actual}"
+        )
     return None
 
 

@@ -98,7 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     load_all()
     unknown = [n for n in args.names if n not in REGISTRY]
     if unknown:
-        parser.error(f"unknown figure(s): {', '.join(unknown)}; known: {', '.join(sorted(REGISTRY))}")
+        parser.error(
+            f"unknown figure(s): {', '.join(unknown)}; known: {', '.join(sorted(REGISTRY))}"
+        )
     IMAGES.mkdir(exist_ok=True)
     stale = []
     for name in args.names or sorted(REGISTRY):

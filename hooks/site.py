@@ -84,8 +84,10 @@ def on_files(files: Files, config) -> Files:
     # Mutate `files` in place: it is the i18n plugin's Files subclass, whose lookups we need.
     replacements = []
     for file in list(files):
-        if jupyter is not None and file.src_uri.endswith(".ipynb") and not isinstance(
-            file, NotebookFile
+        if (
+            jupyter is not None
+            and file.src_uri.endswith(".ipynb")
+            and not isinstance(file, NotebookFile)
         ):
             nb = NotebookFile(file, **config)
             dest, url = _page_url(file.dest_uri, config.use_directory_urls)

@@ -72,3 +72,18 @@ def test_fences_reads_indented_blocks():
     [block] = fences(text)
     assert block.info == "python"
     assert block.source == "print(1)"
+
+
+def test_docstrings_use_the_examples_section():
+    """griffe renders `Examples:` as code; a singular `Example:` becomes nested quotes on the site."""
+    import re
+
+    from pages import ROOT
+
+    bad = [
+        f"{path.relative_to(ROOT)}:{i}"
+        for path in sorted((ROOT / "src").rglob("*.py"))
+        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.fullmatch(r"\s+Example:\s*", line)
+    ]
+    assert not bad, "use 'Examples:' (plural) in docstrings: " + ", ".join(bad)

@@ -21,8 +21,11 @@ HEADING = re.compile(r"^(#{1,6}) ", re.MULTILINE)
 
 
 def _code(text: str, info: str) -> list[str]:
-    return [strip_comments(f.source) if info == "python" else f.source.strip()
-            for f in fences(text) if f.info == info]
+    return [
+        strip_comments(f.source) if info == "python" else f.source.strip()
+        for f in fences(text)
+        if f.info == info
+    ]
 
 
 @pytest.mark.parametrize("key", sorted(MD))

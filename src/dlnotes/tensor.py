@@ -58,7 +58,7 @@ def summarize(tensor: torch.Tensor, name: str | None = None) -> str:
     Raises:
         TypeError: If `tensor` is not a `torch.Tensor`.
 
-    Example:
+    Examples:
         >>> import torch
         >>> from dlnotes.tensor import summarize
         >>> print(summarize(torch.arange(6.0).reshape(2, 3), name="x"))
@@ -98,7 +98,7 @@ def describe(tensor: torch.Tensor, name: str | None = None, *, file: TextIO | No
         name: An optional name printed first.
         file: Where to print; standard output by default.
 
-    Example:
+    Examples:
         >>> import torch
         >>> from dlnotes.tensor import describe
         >>> w = torch.ones(3, requires_grad=True)
@@ -129,7 +129,7 @@ def seed_everything(seed: int, *, deterministic: bool = False) -> torch.Generato
         TypeError: If `seed` is not an integer.
         ValueError: If `seed` is outside [0, 2**32 - 1].
 
-    Example:
+    Examples:
         >>> import torch
         >>> from dlnotes.tensor import seed_everything
         >>> g = seed_everything(0)
@@ -179,7 +179,7 @@ def get_device(device: str | torch.device | None = "auto") -> torch.device:
     Raises:
         ValueError: If the string is not a device name, or the device is not available.
 
-    Example:
+    Examples:
         >>> from dlnotes.tensor import get_device
         >>> get_device("cpu")
         device(type='cpu')
@@ -240,7 +240,7 @@ def to_numpy(tensor: torch.Tensor, *, copy: bool = False) -> np.ndarray:
     Raises:
         TypeError: If `tensor` is not a `torch.Tensor`.
 
-    Example:
+    Examples:
         >>> import torch
         >>> from dlnotes.tensor import to_numpy
         >>> t = torch.zeros(3)
@@ -283,7 +283,7 @@ def from_numpy(
         TypeError: If `array` is not a NumPy array.
         ValueError: If the device is not available.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from dlnotes.tensor import from_numpy
         >>> a = np.array([1.0, 2.0])
