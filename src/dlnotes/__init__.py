@@ -9,14 +9,25 @@ concept and is checked against its PyTorch counterpart:
   network built on it;
 - `dlnotes.activations`, `dlnotes.models`, `dlnotes.losses`: layers, models and losses;
 - `dlnotes.optim`: SGD, Adagrad, RMSprop, Adam and AdamW as `torch.optim.Optimizer`s;
-- `dlnotes.bayes`: conditional probability and Bayes' rule on tensors.
+- `dlnotes.bayes`: conditional probability and Bayes' rule on tensors;
+- `dlnotes.data`: the embedded digits, MNIST-family sets, synthetic sets and an in-memory loader.
 """
 
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from dlnotes import activations, autograd, bayes, losses, models, optim, scalar_nn, tensor
+from dlnotes import (
+    activations,
+    autograd,
+    bayes,
+    data,
+    losses,
+    models,
+    optim,
+    scalar_nn,
+    tensor,
+)
 from dlnotes.autograd import Value
 from dlnotes.models import MLP, Linear, LinearRegression
 from dlnotes.tensor import describe, from_numpy, get_device, seed_everything, summarize, to_numpy
@@ -35,6 +46,7 @@ __all__ = [
     "activations",
     "autograd",
     "bayes",
+    "data",
     "describe",
     "from_numpy",
     "get_device",
