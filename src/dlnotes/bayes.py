@@ -77,11 +77,10 @@ def _check_sums_to_one(total: torch.Tensor, name: str) -> None:
 
 
 def _check_last_dims(prior: torch.Tensor, likelihood: torch.Tensor, names: str) -> None:
-    try:
-        torch.broadcast_shapes(prior.shape, likelihood.shape)
-        ok = prior.shape[-1] == likelihood.shape[-1]
-    except RuntimeError:
-        ok = False
+    # The broadcasting rule, checked by hand: torch.broadcast_shapes imports sympy on first use,
+    # which costs most of a second.
+    pairs = zip(reversed(prior.shape), reversed(likelihood.shape), strict=False)
+    ok = prior.shape[-1:] == likelihood.shape[-1:] and all(a == b or 1 in (a, b) for a, b in pairs)
     if not ok:
         raise ValueError(
             f"Shapes do not match: {names} have shapes {tuple(prior.shape)} and "
