@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -40,3 +41,49 @@ def test_console_script_and_module_entry_points():
         [sys.executable, "-m", "dlnotes", "--version"], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == f"dlnotes {dlnotes.__version__}"
+
+
+# --- dlnotes train ------------------------------------------------------------------------------
+
+
+def test_train_runs_on_digits_and_writes_metrics(tmp_path, capsys):
+    out = tmp_path / "m.json"
+    assert main(["train", "--epochs", "2", "--no-progress", "--metrics-out", str(out)]) == 0
+    metrics = json.loads(out.read_text())
+    assert [r["epoch"] for r in metrics["history"]] == [1, 2]
+    for record in metrics["history"]:
+        assert set(record) >= {"epoch", "train_loss", "train_seconds", "test_loss", "test_accuracy"}
+    assert metrics["test_accuracy"] == metrics["history"][-1]["test_accuracy"] > 0.5
+    assert metrics["config"]["hidden_features"] == [64]
+    assert "epoch   2  train_loss" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--hidden", "0"], "argument --hidden: must be a positive int, got 0"),
+        (["--epochs", "two"], "argument --epochs: invalid int value: 'two'"),
+        (["--lr", "-1"], "argument --lr: must be a positive number"),
+        (["--optimizer", "lbfgs"], "argument --optimizer: invalid choice: 'lbfgs'"),
+        (["--resume"], "--resume needs --checkpoint-dir"),
+        (["--device", "gpu7"], "Invalid device: 'gpu7'"),
+    ],
+)
+def test_train_bad_flags_exit_2(argv, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["train", *argv])
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_train_resume_continues(tmp_path, capsys):
+    common = ["train", "--no-progress", "--hidden", "16", "--optimizer", "nag", "--lr", "0.1",
+              "--device", "cpu", "--checkpoint-dir", str(tmp_path)]  # fmt: skip
+    assert main([*common, "--epochs", "1"]) == 0
+    out = tmp_path / "m.json"
+    assert main([*common, "--epochs", "2", "--resume", "--metrics-out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    # Epoch 1 ran once, in the first call: the second continued from its checkpoint.
+    assert printed.count("epoch   1  train_loss") == 1
+    assert printed.count("epoch   2  train_loss") == 1
+    assert [r["epoch"] for r in json.loads(out.read_text())["history"]] == [1, 2]

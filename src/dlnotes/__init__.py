@@ -10,7 +10,8 @@ concept and is checked against its PyTorch counterpart:
 - `dlnotes.activations`, `dlnotes.models`, `dlnotes.losses`: layers, models and losses;
 - `dlnotes.optim`: SGD, Adagrad, RMSprop, Adam and AdamW as `torch.optim.Optimizer`s;
 - `dlnotes.bayes`: conditional probability and Bayes' rule on tensors;
-- `dlnotes.data`: the embedded digits, MNIST-family sets, synthetic sets and an in-memory loader.
+- `dlnotes.data`: the embedded digits, MNIST-family sets, synthetic sets and an in-memory loader;
+- `dlnotes.train`: `fit`, `evaluate`, the training history and exact-resume checkpoints.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from dlnotes import (
     optim,
     scalar_nn,
     tensor,
+    train,
 )
 from dlnotes.autograd import Value
 from dlnotes.models import MLP, Linear, LinearRegression
@@ -58,4 +60,5 @@ __all__ = [
     "summarize",
     "tensor",
     "to_numpy",
+    "train",
 ]
