@@ -3,7 +3,8 @@
 `dlnotes info` prints the versions and devices a bug report needs; `dlnotes train` trains an MLP
 classifier (on the embedded digits by default, in seconds); `dlnotes --version` prints the package
 version. Each sub-command maps its flags onto the package's functions, so anything the
-command line does can also be done from Python.
+command line does can also be done from Python. `torchrun --nproc-per-node 2 -m dlnotes train`
+trains on two processes, splitting each batch between them (see `dlnotes.train.distributed`).
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ import json
 import platform
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dlnotes
+
+if TYPE_CHECKING:
+    from dlnotes.train import TrainConfig
 
 __all__ = ["build_parser", "main"]
 
@@ -88,8 +92,9 @@ def _print_epoch(record: dict[str, Any]) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from dlnotes.train import TrainConfig, run
-    from dlnotes.train._atomic import atomic_open
+    from dlnotes.tensor import get_device
+    from dlnotes.train import TrainConfig
+    from dlnotes.train.distributed import cleanup, init_from_env, is_distributed
 
     parser: argparse.ArgumentParser = args.parser
     if args.resume and args.checkpoint_dir is None:
@@ -108,16 +113,31 @@ def _train(args: argparse.Namespace) -> int:
             checkpoint_dir=args.checkpoint_dir,
             resume=args.resume,
         ).resolved()
-        from dlnotes.tensor import get_device
-
-        get_device(config.device)
+        device = get_device(config.device)
     except ValueError as exc:
         parser.error(str(exc))
-    print(
-        f"dlnotes train: {config.dataset}, MLP {config.hidden_features}, {config.optimizer} "
-        f"lr={config.lr}, batch {config.batch_size}, {config.num_epochs} epochs",
-        flush=True,
-    )
+    # Under torchrun (WORLD_SIZE > 1) join the other processes; a plain run stays alone.
+    joined = not is_distributed() and init_from_env("nccl" if device.type == "cuda" else "gloo")
+    try:
+        return _train_config(config, args)
+    finally:
+        if joined:
+            cleanup()
+
+
+def _train_config(config: TrainConfig, args: argparse.Namespace) -> int:
+    from dlnotes.train import run
+    from dlnotes.train._atomic import atomic_open
+    from dlnotes.train.distributed import is_main_process, world_size
+
+    main = is_main_process()  # rank 0 alone prints and writes files
+    if main:
+        processes = f", {world_size()} processes" if world_size() > 1 else ""
+        print(
+            f"dlnotes train: {config.dataset}, MLP {config.hidden_features}, {config.optimizer} "
+            f"lr={config.lr}, batch {config.batch_size}, {config.num_epochs} epochs{processes}",
+            flush=True,
+        )
     try:
         _, history = run(
             config, progress=False if args.no_progress else None, on_epoch_end=_print_epoch
@@ -131,9 +151,9 @@ def _train(args: argparse.Namespace) -> int:
             f"dlnotes train: interrupted{where if config.checkpoint_dir else ''}", file=sys.stderr
         )
         return 130
-    if history.stopped_early:
+    if history.stopped_early and main:
         print("stopped early", flush=True)
-    if args.metrics_out is not None:
+    if args.metrics_out is not None and main:
         final = history.last if len(history) else {}
         metrics = {
             "config": {k: list(v) if isinstance(v, tuple) else v for k, v in vars(config).items()},
@@ -159,7 +179,9 @@ def _add_train_parser(sub: Any) -> None:
     train.add_argument("--dataset", choices=DATASETS, default="digits", help="default: digits")
     train.add_argument("--data-dir", help="folder of the MNIST-like sets (default: ./data)")
     train.add_argument("--epochs", type=_positive_int, help="number of epochs")
-    train.add_argument("--batch-size", type=_positive_int, help="samples per batch")
+    train.add_argument(
+        "--batch-size", type=_positive_int, help="samples per batch (over all torchrun processes)"
+    )
     train.add_argument(
         "--hidden", type=_positive_int, nargs="+", metavar="WIDTH", help="hidden layer widths"
     )

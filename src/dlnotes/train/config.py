@@ -25,6 +25,7 @@ from dlnotes.data import InMemoryLoader, load_digits_split, load_mnist, to_float
 from dlnotes.models import MLP
 from dlnotes.optim import SGD, Adagrad, Adam, AdamW, RMSprop
 from dlnotes.tensor import get_device
+from dlnotes.train.distributed import local_rank, rank, world_size
 from dlnotes.train.history import History
 from dlnotes.train.loop import fit
 
@@ -164,6 +165,10 @@ def run(
 ) -> tuple[MLP, History]:
     """Trains the MLP a configuration describes; returns the model and its history.
 
+    Under `torchrun` (after `dlnotes.train.distributed.init_from_env`) each of the $W$
+    processes trains on its shard with `batch_size / W` samples a step, so the global
+    batch stays `batch_size`; every process evaluates the whole test set.
+
     Args:
         config: The run; `None` sizes take the data set's defaults.
         progress: Passed to [`fit`][dlnotes.train.fit].
@@ -172,18 +177,29 @@ def run(
     Raises:
         FileNotFoundError: If an MNIST-like set is not in `data_dir`, or `resume` finds no
             checkpoint.
+        ValueError: If `batch_size` is not divisible by the number of processes.
     """
     config = config.resolved()
     assert config.hidden_features is not None and config.batch_size is not None  # resolved
     assert config.num_epochs is not None
     device = get_device(config.device)
+    # Under torchrun, batch_size is the global batch: each of the W ranks takes batch_size / W.
+    num_ranks = world_size()
+    if config.batch_size % num_ranks:
+        raise ValueError(
+            f"Invalid batch_size: {config.batch_size} (must be divisible by the {num_ranks} "
+            f"processes, each taking an equal share of every batch)"
+        )
+    if num_ranks > 1 and device.type == "cuda":
+        device = torch.device("cuda", local_rank())  # one GPU per process
     X_train, y_train, X_test, y_test = _load_data(config)
     generator = torch.Generator().manual_seed(config.seed)
     model = MLP(X_train.shape[1], config.hidden_features, 10, config.activation,
                 generator=generator)  # fmt: skip
     optimizer = build_optimizer(config.optimizer, model.parameters(), config.lr)
-    train_loader = InMemoryLoader(X_train, y_train, config.batch_size, seed=config.seed,
-                                  device=device)  # fmt: skip
+    train_loader = InMemoryLoader(X_train, y_train, config.batch_size // num_ranks,
+                                  seed=config.seed, device=device, rank=rank(),
+                                  world_size=num_ranks)  # fmt: skip
     test_loader = InMemoryLoader(X_test, y_test, max(config.batch_size, 1024), shuffle=False,
                                  device=device)  # fmt: skip
     history = fit(

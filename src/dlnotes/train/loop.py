@@ -32,6 +32,14 @@ import torch
 from dlnotes.losses import cross_entropy
 from dlnotes.tensor import get_device, seed_everything
 from dlnotes.train.checkpoint import load_checkpoint, restore_checkpoint, save_checkpoint
+from dlnotes.train.distributed import (
+    all_reduce_sum,
+    barrier,
+    is_distributed,
+    is_main_process,
+    unwrap_model,
+    wrap_model,
+)
 from dlnotes.train.early_stopping import EarlyStopping
 from dlnotes.train.history import History
 
@@ -134,6 +142,15 @@ def _check_args(num_epochs: int, resume: bool, checkpoint_dir: object, early_sto
             raise ValueError("early_stopping watches the test loss: give a test_loader too")
 
 
+def _reduce_over_ranks(test: dict[str, float], device: torch.device) -> dict[str, float]:
+    """Sums a rank's test counts over all ranks: the metrics of all the ranks' samples."""
+    n = test["num_samples"]
+    # round(): the count of correct samples is an integer; the accuracy lost its exactness.
+    values = [round(test["accuracy"] * n), test["loss"] * n, n]
+    correct, loss_sum, total = all_reduce_sum(values, device)
+    return {"accuracy": correct / total, "num_samples": int(total), "loss": loss_sum / total}
+
+
 def fit(
     model: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
@@ -170,6 +187,25 @@ def fit(
     (`KeyboardInterrupt`) saves the weights of that moment to `checkpoint_dir/interrupted.pt`
     (when there is a `checkpoint_dir`) and is re-raised, so a script still stops; resume from
     `last.pt`, the end of the last completed epoch.
+
+    **Several processes.** `fit` runs unchanged under `torchrun`, e.g.
+    `torchrun --nproc-per-node 2 -m dlnotes train --epochs 2` (`torchrun` is also
+    `python -m torch.distributed.run`). It does not start the process group itself: when one is
+    initialised (by `dlnotes.train.distributed.init_from_env`, which
+    `dlnotes train` calls), the model is wrapped in `torch.nn.parallel.DistributedDataParallel`,
+    which averages the gradients over the ranks during `backward()`. Give each rank its shard,
+    `InMemoryLoader(..., seed=s, rank=r, world_size=W)` with the same seed everywhere and
+    `batch_size` = global batch / $W$: the ranks' $i$-th batches then make up exactly the
+    $i$-th batch of size $W B$ of a single process, which the run matches up to the order of
+    floating-point sums. The epoch's training loss and the test counts are summed over the
+    ranks, so every rank records the same history and makes the same scheduler and
+    early-stopping decisions (an unsharded `test_loader` gives each rank the whole test set;
+    the summed metrics are then those of one copy). Only rank 0 draws the progress bar, calls
+    `on_epoch_end` and writes `last.pt` and `interrupted.pt`, which hold the unwrapped model's
+    `state_dict` (no `module.` prefix), so they load into a single process and back. On
+    resuming, every rank reads `last.pt` (a folder all ranks can read); `seed` should be the
+    same on every rank, which keeps the ranks' random states equal, so rank 0's saved state is
+    everyone's. A NaN loss raises on the rank that met it; `torchrun` then stops the others.
 
     Args:
         model: Maps a batch `X` to logits; moved to `device`.
@@ -213,6 +249,14 @@ def fit(
     _check_args(num_epochs, resume, checkpoint_dir, early_stopping, test_loader)
     target = get_device(device) if device is not None else _model_device(model)
     model.to(target)
+    # Under torchrun, `net` is the DistributedDataParallel wrapper that averages the gradients
+    # over the ranks during backward(); `model` is the plain module that is evaluated and saved
+    # (state_dict keys without a "module." prefix). In a single process both are the model.
+    net = wrap_model(model)
+    model = unwrap_model(net)
+    distributed, main = is_distributed(), is_main_process()
+    if not main:
+        progress, on_epoch_end = False, None  # rank 0 alone draws the bar and reports
     folder = Path(checkpoint_dir) if checkpoint_dir is not None else None
     history, start = History(), 0
     if resume:
@@ -249,7 +293,7 @@ def fit(
             for batch, (X, y) in enumerate(train_loader):
                 X, y = X.to(target, non_blocking=True), y.to(target, non_blocking=True)
                 optimizer.zero_grad()
-                logits = model(X)  # (B, C)
+                logits = net(X)  # (B, C)
                 loss = loss_fn(logits, y)
                 loss_value = loss.item()
                 if not math.isfinite(loss_value):
@@ -266,7 +310,7 @@ def fit(
                     bar.set_postfix(loss=f"{loss_value:.4f}", refresh=False)
                     bar.update(1)  # redraws, with the new loss, at most every 0.1 s
         except KeyboardInterrupt:
-            if folder is not None:
+            if folder is not None and main:
                 save_checkpoint(
                     folder / INTERRUPTED, model=model, optimizer=optimizer, scheduler=scheduler,
                     epoch=epoch, history=history, loader=train_loader,
@@ -279,10 +323,14 @@ def fit(
         train_seconds = time.perf_counter() - started
         if n == 0:
             raise ValueError("The training loader yielded no samples")
+        if distributed:  # every rank records, and schedules on, the loss over all ranks' samples
+            loss_sum, n = all_reduce_sum([loss_sum, n], target)
 
         test = {"loss": None, "accuracy": None}
         if test_loader is not None:
             test = evaluate(model, test_loader, loss_fn, target)
+            if distributed:
+                test = _reduce_over_ranks(test, target)
         if scheduler is not None:
             if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
                 scheduler.step(test["loss"] if test["loss"] is not None else loss_sum / n)
@@ -297,11 +345,12 @@ def fit(
             "lr": lr,
         }
         history.append(record)
-        if folder is not None:
+        if folder is not None and main:
             save_checkpoint(
                 folder / LAST, model=model, optimizer=optimizer, scheduler=scheduler,
                 epoch=epoch + 1, history=history, loader=train_loader,
             )  # fmt: skip
         if on_epoch_end is not None:
             on_epoch_end(record)
+    barrier()  # no rank returns before rank 0 has written the last checkpoint
     return history
