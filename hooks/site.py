@@ -29,7 +29,6 @@ from mkdocs.structure.files import File, Files
 
 ROOT = Path(__file__).resolve().parent.parent
 IMAGES = ROOT / "images"
-_kept_cache_paths: set = set()
 
 
 def _slugify(text: str, sep: str = "-") -> str:
@@ -135,8 +134,16 @@ def on_post_build(config) -> None:
 
 
 def _keep_notebook_cache(config) -> None:
+    """Marks the cache entries of every notebook, in every language, as used in this build.
+
+    The default language's build ends (and mkdocs-jupyter evicts) before the other languages are
+    built, so keeping only what this build used would evict the other languages' entries.
+    """
     jupyter = _jupyter(config)
     if jupyter is None or not hasattr(jupyter, "_used_cache_paths"):
         return
-    _kept_cache_paths.update(jupyter._used_cache_paths)
-    jupyter._used_cache_paths = set(_kept_cache_paths)
+    from mkdocs_jupyter.plugin import _compute_cache_key, _get_cache_path
+
+    for path in Path(config.docs_dir).rglob("*.ipynb"):
+        key = _compute_cache_key(str(path), jupyter.config, jupyter.config["execute"])
+        jupyter._used_cache_paths.add(_get_cache_path(jupyter.config["cache_dir"], key))
