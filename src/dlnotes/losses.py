@@ -44,6 +44,14 @@ _REDUCTIONS = ("mean", "sum", "none")
 # --- Input checks -------------------------------------------------------------------------------
 
 
+def _check_regression(input: torch.Tensor, target: torch.Tensor, reduction: str) -> None:
+    """The checks shared by the regression losses."""
+    _check_reduction(reduction)
+    _check_floating("input", input)
+    _check_floating("target", target)
+    _check_same_shape(input, target)
+
+
 def _check_reduction(reduction: str) -> None:
     if reduction not in _REDUCTIONS:
         raise ValueError(f"Invalid reduction: {reduction!r} (expected 'mean', 'sum' or 'none')")
@@ -193,10 +201,7 @@ def mse_loss(input: torch.Tensor, target: torch.Tensor, *, reduction: str = "mea
         >>> mse_loss(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 0.0, 6.0]))
         tensor(4.3333)
     """
-    _check_reduction(reduction)
-    _check_floating("input", input)
-    _check_floating("target", target)
-    _check_same_shape(input, target)
+    _check_regression(input, target, reduction)
     return _reduce((input - target).square(), reduction)
 
 
@@ -231,10 +236,7 @@ def l1_loss(input: torch.Tensor, target: torch.Tensor, *, reduction: str = "mean
         >>> l1_loss(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 0.0, 6.0]))
         tensor(1.6667)
     """
-    _check_reduction(reduction)
-    _check_floating("input", input)
-    _check_floating("target", target)
-    _check_same_shape(input, target)
+    _check_regression(input, target, reduction)
     return _reduce((input - target).abs(), reduction)
 
 
