@@ -578,3 +578,71 @@ def test_invalid_label_smoothing(eps):
 def test_ignore_index_rejected_for_probability_targets():
     with pytest.raises(ValueError, match=r"ignore_index=1 is not supported"):
         cross_entropy(X, X.softmax(1), ignore_index=1)
+
+
+# --- The hand-written gradient of plain (N, C) cross-entropy ---------------------------------
+
+
+def _plain_case(n: int, c: int, seed: int, scale: float = 1.0):
+    logits = _randn(n, c, seed=seed, scale=scale)
+    target = torch.randint(0, c, (n,), generator=_gen(seed + 1))
+    return logits, target
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(1, 40),
+    c=st.integers(1, 12),
+    seed=st.integers(0, 2**16),
+    scale=st.sampled_from([1e-3, 1.0, 30.0, 1000.0]),
+)
+def test_plain_cross_entropy_matches_torch(reduction, n, c, seed, scale):
+    logits, target = _plain_case(n, c, seed, scale)
+    assert_matches_torch(cross_entropy, F.cross_entropy, logits, target, reduction=reduction)
+
+
+def test_plain_cross_entropy_uses_the_hand_written_gradient():
+    logits, target = _plain_case(5, 3, seed=0)
+    logits.requires_grad_(True)
+    loss = cross_entropy(logits, target)
+    assert type(loss.grad_fn).__name__ == "_SoftmaxCrossEntropyBackward"
+    (3.0 * loss).backward()  # the upstream gradient scales the result
+    # softmax(z) - onehot(y), over N for the mean
+    expected = 3.0 * (torch.softmax(logits.detach(), 1) - F.one_hot(target, 3)) / 5
+    torch.testing.assert_close(logits.grad, expected, **TOL)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"ignore_index": 1}, {"reduction": "none"}, {"label_smoothing": 0.1}],
+    ids=["ignored-target-present", "none", "smoothing"],
+)
+def test_other_cases_take_the_general_path(kwargs):
+    logits, target = _plain_case(6, 3, seed=1)
+    target[0] = 1
+    ours = cross_entropy(logits.requires_grad_(True), target, **kwargs)
+    assert type(ours.grad_fn).__name__ != "_SoftmaxCrossEntropyBackward"
+    assert_matches_torch(cross_entropy, F.cross_entropy, logits, target, **kwargs)
+
+
+def test_plain_cross_entropy_still_rejects_bad_indices():
+    logits, target = _plain_case(4, 3, seed=2)
+    target[2] = 3
+    with pytest.raises(ValueError, match="Target class index 3 is out of range for 3 classes"):
+        cross_entropy(logits, target)
+    target[2] = -1
+    with pytest.raises(ValueError, match="Target class index -1 is out of range"):
+        cross_entropy(logits, target)
+
+
+def test_plain_cross_entropy_has_second_derivatives():
+    logits, target = _plain_case(4, 3, seed=3)
+    ours, theirs = logits.clone().requires_grad_(True), logits.clone().requires_grad_(True)
+    for z, loss_fn in ((ours, cross_entropy), (theirs, F.cross_entropy)):
+        (grad,) = torch.autograd.grad(loss_fn(z, target), z, create_graph=True)
+        (grad**2).sum().backward()  # a gradient penalty needs d(grad)/dz
+    torch.testing.assert_close(ours.grad, theirs.grad, **TOL)
+    assert torch.autograd.gradgradcheck(
+        lambda z: cross_entropy(z, target), (logits.requires_grad_(),)
+    )

@@ -160,7 +160,8 @@ def relu(x: torch.Tensor) -> torch.Tensor:
     """
     _check_tensor(x)
     # `x <= 0` (not `x > 0`) so that NaN, for which both are false, passes through as torch's does.
-    return torch.where(x <= 0, torch.zeros_like(x), x)
+    # A 0-dim zero keeps x's dtype (also for integers) and allocates no tensor of x's size.
+    return torch.where(x <= 0, x.new_zeros(()), x)
 
 
 def leaky_relu(x: torch.Tensor, negative_slope: float = 0.01) -> torch.Tensor:

@@ -127,6 +127,10 @@ class Linear(nn.Module):
                 f"Invalid input shape: {tuple(X.shape)} (expected the last dimension to be "
                 f"in_features={self.in_features})"
             )
+        if X.dim() == 2 and self.bias is not None:
+            # bias + X A^T in one call, which `torch.nn.Linear` also uses for 2-D inputs: one
+            # pass over the output instead of two.
+            return torch.addmm(self.bias, X, self.weight.T)  # (N, in) @ (in, out) -> (N, out)
         y = X @ self.weight.T  # (N, *, in) @ (in, out) -> (N, *, out)
         if self.bias is not None:
             y = y + self.bias  # (out,) broadcasts over the leading dimensions
@@ -167,7 +171,7 @@ class LinearRegression(nn.Module):
         ...     model.b[:] = 1.0
         >>> model(torch.tensor([[0.0], [3.0]]))
         tensor([[1.],
-                [7.]], grad_fn=<AddBackward0>)
+                [7.]], grad_fn=<AddmmBackward0>)
     """
 
     def __init__(
