@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: all serve test lint build figures clean
+.PHONY: all serve test test-fast lint build figures links clean
 
 all: test
 
@@ -29,6 +29,10 @@ serve: $(STAMP)
 test: $(STAMP) lint
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 
+# The unit and page tests alone: no site build, no browser, no multi-process run.
+test-fast: $(STAMP)
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n $(JOBS) --dist loadfile -m "not slow"
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -38,6 +42,10 @@ build: $(STAMP)
 
 figures: $(STAMP)
 	$(BIN)/python figures/make_figures.py
+
+# The list of every external link of the course (reports/external-links.md); nothing is fetched.
+links: $(STAMP)
+	$(BIN)/python tools/external_links.py
 
 clean:
 	rm -rf site .cache .pytest_cache .ruff_cache

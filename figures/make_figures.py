@@ -83,6 +83,12 @@ def render(name: str) -> bytes:
     return buffer.getvalue()
 
 
+def is_current(name: str, data: bytes) -> bool:
+    """Whether the committed `images/<name>.png` holds exactly `data` (what `render` made now)."""
+    path = IMAGES / f"{name}.png"
+    return path.is_file() and path.read_bytes() == data
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Writes `data` to `path` through a temporary file and a rename."""
     tmp = path.with_name(f".{path.name}.tmp")
@@ -107,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         data = render(name)
         path = IMAGES / f"{name}.png"
         if args.check:
-            if not path.exists() or path.read_bytes() != data:
+            if not is_current(name, data):
                 stale.append(name)
             continue
         write_atomic(path, data)

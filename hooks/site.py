@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import posixpath
 from pathlib import Path, PurePosixPath
@@ -50,11 +51,23 @@ def on_config(config):
 
     # ... and the table of contents, which must produce the same ids.
     def markdown_toc(markdown_source, toc_depth):
-        md = markdown.Markdown(extensions=[TocExtension(toc_depth=toc_depth, slugify=_slugify)])
+        md = markdown.Markdown(
+            extensions=["fenced_code", TocExtension(toc_depth=toc_depth, slugify=_slugify)]
+        )
         md.convert(markdown_source)
         return md.toc_tokens
 
     plugin._get_markdown_toc = markdown_toc
+
+    # mkdocs-jupyter makes the table of contents from an nbconvert Markdown export from which it
+    # deletes inline code, so `## 2. The layer `nn.Linear`` got the id `2-the-layer` in the table
+    # of contents but `2-the-layer-nnlinear` on the page. Read the Markdown cells as written
+    # instead (fenced code in them is skipped by the `fenced_code` extension above).
+    def notebook_markdown(nb_path, *args, **kwargs):
+        cells = json.loads(Path(nb_path).read_text(encoding="utf-8"))["cells"]
+        return "\n\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+
+    convert.nb2md = notebook_markdown
     return config
 
 

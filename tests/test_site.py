@@ -8,11 +8,7 @@ built HTML.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -20,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from pages import LANGUAGES, ROOT, page_sets
+from site_build import shared_site
 
 pytestmark = pytest.mark.slow
 
@@ -32,22 +29,7 @@ NOTEBOOKS = sorted(k.removesuffix(".ipynb") for k in page_sets(".ipynb"))
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("site")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DLNOTES_NOTEBOOK_CACHE": "false"}
-    # conftest.py sets MPLBACKEND=Agg for the pages; notebook kernels need their inline backend.
-    env.pop("MPLBACKEND", None)
-    start = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    elapsed = time.perf_counter() - start
-    assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stderr[-6000:]}"
-    print(f"site built in {elapsed:.1f} s")
-    return out
+    return shared_site(tmp_path_factory)
 
 
 def html_path(site: Path, page: str, lang: str) -> Path:
