@@ -16,8 +16,10 @@ The model is the course's 784-256-10 ReLU MLP with Adam (lr 1e-3), batch 256, fl
 Each round times one epoch of every path, in an order that rotates from round to round, so a
 slow moment of a shared machine is spread over all of them; the cheap paths (B, B', D) are timed
 `--repeats` times per round. We report medians and the ratios A/B and B/D (targets: A/B >= 8,
-B/D <= 1.5). Then `--accuracy-epochs` epochs of B from a fresh model give the test accuracy on
-the 10,000 test images.
+B/D <= 1.5). Then `dlnotes train --dataset mnist`'s default run (B's model, optimizer and
+loader, with inputs standardised by the training set's mean and std and a cosine learning-rate
+decay) trains `--accuracy-epochs` epochs from a fresh model and gives the test accuracy on the
+10,000 test images.
 
     python benchmarks/mnist_mlp.py [--data-dir DIR] [--epochs-timed 3] [--repeats 3]
                                    [--threads N] [--accuracy-epochs 10]
@@ -47,7 +49,8 @@ from torch import nn
 from dlnotes.data import InMemoryLoader, load_mnist, to_float_images
 from dlnotes.models import MLP
 from dlnotes.optim import Adam
-from dlnotes.train import fit
+from dlnotes.train import TrainConfig, fit
+from dlnotes.train import run as run_config
 
 IN_FEATURES, HIDDEN_FEATURES, OUT_FEATURES = 784, 256, 10
 
@@ -181,18 +184,15 @@ def timed(fn: Callable[[], None]) -> float:
     return time.perf_counter() - start
 
 
-def accuracy_run(
-    X: torch.Tensor, y: torch.Tensor, X_test: torch.Tensor, y_test: torch.Tensor,
-    config: BenchConfig,
-) -> list[float]:  # fmt: skip
-    """Trains B from a seeded start for `accuracy_epochs` epochs; the test accuracy after each."""
-    model = MLP(IN_FEATURES, HIDDEN_FEATURES, OUT_FEATURES,
-                generator=torch.Generator().manual_seed(config.seed))  # fmt: skip
-    optimizer = Adam(model.parameters(), lr=config.lr)
-    loader = InMemoryLoader(X, y, batch_size=config.batch_size, shuffle=True, seed=config.seed)
-    test_loader = InMemoryLoader(X_test, y_test, batch_size=1024, shuffle=False)
-    history = fit(model, optimizer, loader, num_epochs=config.accuracy_epochs,
-                  test_loader=test_loader, progress=False, seed=config.seed)  # fmt: skip
+def accuracy_run(config: BenchConfig) -> list[float]:
+    """`dlnotes train --dataset mnist`'s default run, from a seeded start; the test accuracy after
+    each epoch. That is B's model, optimizer and loader plus the command line's defaults: inputs
+    standardised with the training set's mean and std, and a cosine learning-rate decay."""
+    train_config = TrainConfig(
+        dataset="mnist", data_dir=str(config.data_dir), num_epochs=config.accuracy_epochs,
+        batch_size=config.batch_size, lr=config.lr, seed=config.seed, device="cpu",
+    )  # fmt: skip
+    _, history = run_config(train_config, progress=False)
     return [record["test_accuracy"] for record in history]
 
 
@@ -268,16 +268,15 @@ def run(config: BenchConfig) -> dict[str, float]:
     print(f"B'/D = {b_torch / d_median:5.2f}   (B with loss_fn=F.cross_entropy)")
 
     if config.accuracy_epochs > 0:
-        X_test_images, y_test = load_mnist("mnist", root=config.data_dir, train=False)
-        X_test = to_float_images(X_test_images).flatten(1)
         started = time.perf_counter()
-        accuracies = accuracy_run(X, y, X_test, y_test, config)
+        accuracies = accuracy_run(config)
         seconds = time.perf_counter() - started
         per_epoch = ", ".join(f"{100 * acc:.2f}" for acc in accuracies)
         print(
-            f"B, fresh model (seed {config.seed}), plain [0, 1] inputs, "
-            f"{config.accuracy_epochs} epochs in {seconds:.1f} s: test accuracy "
-            f"{100 * accuracies[-1]:.2f}% (target >= 98.0%)\n  per epoch: {per_epoch}"
+            f"dlnotes train --dataset mnist (784-256-10, Adam 1e-3, batch {config.batch_size}, "
+            f"standardised inputs, cosine decay), seed {config.seed}, {config.accuracy_epochs} "
+            f"epochs in {seconds:.1f} s: test accuracy {100 * accuracies[-1]:.2f}% "
+            f"(target >= 98.0%)\n  per epoch: {per_epoch}"
         )
     return medians
 

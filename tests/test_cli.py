@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 
@@ -87,3 +88,25 @@ def test_train_resume_continues(tmp_path, capsys):
     assert printed.count("epoch   1  train_loss") == 1
     assert printed.count("epoch   2  train_loss") == 1
     assert [r["epoch"] for r in json.loads(out.read_text())["history"]] == [1, 2]
+
+
+def test_train_schedule_and_normalize_flags(tmp_path):
+    out = tmp_path / "m.json"
+    common = ["train", "--epochs", "4", "--no-progress", "--metrics-out", str(out)]
+    assert main(common) == 0
+    metrics = json.loads(out.read_text())
+    # cosine by default: lr (1 + cos(pi e / 4)) / 2 at epochs e = 0..3
+    expected = [1e-3 * 0.5 * (1 + math.cos(math.pi * e / 4)) for e in range(4)]
+    assert [r["lr"] for r in metrics["history"]] == pytest.approx(expected)
+    assert metrics["config"]["schedule"] == "cosine" and metrics["config"]["normalize"] is True
+    assert main([*common, "--schedule", "constant", "--no-normalize"]) == 0
+    metrics = json.loads(out.read_text())
+    assert [r["lr"] for r in metrics["history"]] == [1e-3] * 4
+    assert metrics["config"]["normalize"] is False
+
+
+def test_train_bad_schedule_exits_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "--schedule", "step"])
+    assert exc.value.code == 2
+    assert "argument --schedule: invalid choice: 'step'" in capsys.readouterr().err

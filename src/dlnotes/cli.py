@@ -98,6 +98,8 @@ def _train(args: argparse.Namespace) -> int:
             batch_size=args.batch_size,
             optimizer=args.optimizer,
             lr=args.lr,
+            schedule=args.schedule,
+            normalize=not args.no_normalize,
             seed=args.seed,
             device=args.device,
             checkpoint_dir=args.checkpoint_dir,
@@ -157,7 +159,7 @@ def _train_config(config: TrainConfig, args: argparse.Namespace) -> int:
 
 
 def _add_train_parser(sub: Any) -> None:
-    from dlnotes.train.config import DATASETS, OPTIMIZERS
+    from dlnotes.train.config import DATASETS, OPTIMIZERS, SCHEDULES
 
     train = sub.add_parser(
         "train",
@@ -177,6 +179,17 @@ def _add_train_parser(sub: Any) -> None:
     )
     train.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="default: adam")
     train.add_argument("--lr", type=_positive_float, default=1e-3, help="default: 0.001")
+    train.add_argument(
+        "--schedule",
+        choices=SCHEDULES,
+        default="cosine",
+        help="learning rate over the epochs: cosine decay to near 0 (default) or constant",
+    )
+    train.add_argument(
+        "--no-normalize",
+        action="store_true",
+        help="keep inputs in [0, 1] (default: standardise with the training set's mean and std)",
+    )
     train.add_argument("--seed", type=_non_negative_int, default=0, help="default: 0")
     train.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:N, mps")
     train.add_argument("--checkpoint-dir", help="save DIR/last.pt after each epoch")
