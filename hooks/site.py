@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import posixpath
@@ -68,7 +69,31 @@ def on_config(config):
         return "\n\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
 
     convert.nb2md = notebook_markdown
+
+    # The notebook cache's key covers the notebook and the plugin's options only. A cached page
+    # is also stale when this hook (the table of contents above) or the package the notebook
+    # imports has changed since: mix both into the key.
+    salt = _code_fingerprint()
+    if not getattr(plugin._compute_cache_key, "dlnotes_salted", False):
+        original_key = plugin._compute_cache_key
+
+        def salted_key(nb_path, config, exec_nb):
+            return hashlib.sha256(
+                (original_key(nb_path, config, exec_nb) + salt).encode()
+            ).hexdigest()
+
+        salted_key.dlnotes_salted = True
+        plugin._compute_cache_key = salted_key
     return config
+
+
+def _code_fingerprint() -> str:
+    """A hash of this hook and of every module of the package."""
+    hasher = hashlib.sha256(Path(__file__).read_bytes())
+    for path in sorted((ROOT / "src" / "dlnotes").rglob("*.py")):
+        hasher.update(path.relative_to(ROOT).as_posix().encode())
+        hasher.update(path.read_bytes())
+    return hasher.hexdigest()
 
 
 def _i18n(config):
