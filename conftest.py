@@ -23,6 +23,7 @@ import io
 import os
 import sys
 from doctest import ELLIPSIS, NORMALIZE_WHITESPACE
+from pathlib import Path
 
 # Figures in pages and docstrings draw off-screen.
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -113,3 +114,45 @@ docstrings = Sybil(
 )
 
 pytest_collect_file = (pages + docstrings).pytest()
+
+
+# --- The site build, started early ----------------------------------------------------------
+
+# Test files that need the built site (tests/site_build.py builds it once per run).
+SITE_TESTS = ("test_site.py", "test_links.py", "test_browser.py", "test_glossary.py")
+
+
+def _wants_site(config) -> bool:
+    """Whether this run will include tests that need the site: not with `-m "not slow"`, and
+    only when a site test file (or a folder holding one) is among the paths asked for."""
+    if "not slow" in (config.getoption("markexpr") or "") or os.environ.get("DLNOTES_SITE_DIR"):
+        return False
+    for arg in config.args:
+        path = Path(str(arg).split("::")[0]).resolve()
+        if path.is_dir() and any((path / "tests" / name).exists() for name in SITE_TESTS):
+            return True
+        if path.is_dir() and any((path / name).exists() for name in SITE_TESTS):
+            return True
+        if path.name in SITE_TESTS:
+            return True
+    return False
+
+
+def pytest_sessionstart(session):
+    """In the main process only, start the site build while the other tests run."""
+    config = session.config
+    if hasattr(config, "workerinput") or not _wants_site(config):
+        return
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "tests"))
+    from site_build import start_background_build
+
+    base = config._tmp_path_factory.getbasetemp()
+    config.dlnotes_site_build = start_background_build(base)
+
+
+def pytest_sessionfinish(session):
+    """Stops a background build that nothing waited for (an interrupted or failed-early run)."""
+    process = getattr(session.config, "dlnotes_site_build", None)
+    if process is not None and process.poll() is None:
+        process.terminate()
+        process.wait(timeout=30)

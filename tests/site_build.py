@@ -1,9 +1,14 @@
 """One strict site build per test run, shared by every test file and every xdist worker.
 
-The first worker that asks builds the site (`mkdocs build --strict`, notebooks executed with the
-cache off) into a folder beside pytest's per-worker temporary folders; the others wait on a file
-lock and reuse it. A failed build is remembered too, so every test that needs the site reports
-the same error instead of building again.
+The site (`mkdocs build --strict`, notebooks executed with the cache off) is built into a folder
+beside pytest's per-worker temporary folders, under a file lock: whoever comes first builds, the
+others wait and reuse it. A failed build is remembered too, so every test that needs the site
+reports the same error instead of building again.
+
+The build takes over a minute, so `conftest.py` starts it in the background when the run begins
+(`start_background_build`) and the unit and page tests run meanwhile; a test that needs the site
+then waits only for what is left of the build. Run alone, `python tests/site_build.py BASE`
+builds into BASE the same way.
 """
 
 from __future__ import annotations
@@ -36,6 +41,15 @@ def shared_site(tmp_path_factory) -> Path:
     # Under xdist each worker has its own basetemp inside one shared folder for the run.
     if os.environ.get("PYTEST_XDIST_WORKER"):
         base = base.parent
+    return build_once(base)
+
+
+def build_once(base: Path) -> Path:
+    """Builds the site into `base/dlnotes-site` unless it is there already; returns that folder.
+
+    Raises:
+        AssertionError: If this run's build failed (now or before), with mkdocs' messages.
+    """
     out = base / "dlnotes-site"
     failed = base / "dlnotes-site.failed"
     with FileLock(str(base / "dlnotes-site.lock"), timeout=BUILD_TIMEOUT_S + 60):
@@ -47,6 +61,17 @@ def shared_site(tmp_path_factory) -> Path:
                 failed.write_text(message, encoding="utf-8")
                 raise AssertionError(message)
     return out
+
+
+def start_background_build(base: Path) -> subprocess.Popen:
+    """Starts `build_once(base)` in another process; its output goes to `base/dlnotes-site.log`."""
+    with open(base / "dlnotes-site.log", "w", encoding="utf-8") as log:
+        return subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), str(base)],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def _build(out: Path) -> str | None:
@@ -66,3 +91,10 @@ def _build(out: Path) -> str | None:
         return f"mkdocs build --strict failed:\n{result.stderr[-6000:]}"
     print(f"site built in {time.perf_counter() - start:.1f} s")
     return None
+
+
+if __name__ == "__main__":
+    try:
+        build_once(Path(sys.argv[1]))
+    except AssertionError as exc:
+        sys.exit(str(exc))

@@ -32,22 +32,49 @@ import gzip
 import hashlib
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
-import torchvision
 
 from dlnotes.data.idx import read_idx
 
+if TYPE_CHECKING:
+    import torchvision
+
 __all__ = ["MNIST_LIKE", "data_root", "file_md5", "load_mnist", "mnist_dataset"]
 
+
+class _TorchvisionClasses(Mapping):
+    """A read-only dict of torchvision dataset classes, imported on first use.
+
+    `import torchvision` loads all of its models and takes about two seconds; `import dlnotes`
+    should not pay that (every notebook kernel, test process and `dlnotes --help` would).
+    """
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self._names = names
+
+    def __getitem__(self, key: str) -> type[torchvision.datasets.MNIST]:
+        import torchvision
+
+        return getattr(torchvision.datasets, self._names[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __repr__(self) -> str:
+        return f"MNIST_LIKE({', '.join(f'{k!r}: {v}' for k, v in self._names.items())})"
+
+
 # Our names for the sets -> torchvision's dataset classes (whose names are also the folder names).
-MNIST_LIKE: dict[str, type[torchvision.datasets.MNIST]] = {
-    "mnist": torchvision.datasets.MNIST,
-    "fashion-mnist": torchvision.datasets.FashionMNIST,
-    "kmnist": torchvision.datasets.KMNIST,
-}
+MNIST_LIKE: Mapping[str, type[torchvision.datasets.MNIST]] = _TorchvisionClasses(
+    {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "kmnist": "KMNIST"}
+)
 
 
 def data_root(root: str | os.PathLike[str] | None = None) -> Path:
@@ -287,5 +314,7 @@ def mnist_dataset(
         if path.suffix == ".gz":
             _extract(path)
     if transform is None:
+        import torchvision
+
         transform = torchvision.transforms.ToTensor()
     return cls(str(data_root(root)), train=train, transform=transform, download=False)
