@@ -153,6 +153,7 @@ def pytest_sessionstart(session):
 def pytest_sessionfinish(session):
     """Stops a background build that nothing waited for (an interrupted or failed-early run)."""
     process = getattr(session.config, "dlnotes_site_build", None)
-    if process is not None and process.poll() is None:
-        process.terminate()
-        process.wait(timeout=30)
+    if process is not None:
+        from site_build import stop_background_build
+
+        stop_background_build(process)

@@ -13,7 +13,9 @@ builds into BASE the same way.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -71,7 +73,24 @@ def start_background_build(base: Path) -> subprocess.Popen:
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
+            # Its own process group, so that `stop_background_build` also stops mkdocs and the
+            # notebook kernels it started.
+            start_new_session=True,
         )
+
+
+def stop_background_build(process: subprocess.Popen) -> None:
+    """Stops a background build and everything it started, if it is still running."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def _build(out: Path) -> str | None:
