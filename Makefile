@@ -7,7 +7,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# Tests run in parallel; a page's examples stay in one worker (they share a namespace).
+# Tests run in parallel, distributed by module or class: a page's examples stay in one worker
+# (they share a namespace).
 JOBS   ?= 2
 export NO_MKDOCS_2_WARNING := 1
 
@@ -27,11 +28,11 @@ serve: $(STAMP)
 
 # One thread per test worker: two workers each running two threads on two cores slow down badly.
 test: $(STAMP) lint
-	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n $(JOBS) --dist loadfile
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n $(JOBS) --dist loadscope
 
 # The unit and page tests alone: no site build, no browser, no multi-process run.
 test-fast: $(STAMP)
-	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n $(JOBS) --dist loadfile -m "not slow"
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n $(JOBS) --dist loadscope -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

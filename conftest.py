@@ -148,6 +148,22 @@ def pytest_sessionstart(session):
 
     base = config._tmp_path_factory.getbasetemp()
     config.dlnotes_site_build = start_background_build(base)
+    # Seen by the xdist workers, which start after this hook (xdist's own runs last).
+    os.environ["DLNOTES_SITE_BUILDING"] = "1"
+
+
+def pytest_configure(config):
+    """Test workers yield the CPU to the site build: it is the longest chain (the tests that need
+    the site wait for it), while the unit and page tests fill whatever CPU it leaves."""
+    if hasattr(config, "workerinput") and os.environ.get("DLNOTES_SITE_BUILDING"):
+        os.nice(5)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that need the built site run last, once the build has had time to finish: a worker
+    that reached one early would sit waiting for the build instead of running other tests.
+    (The sort is stable, and every xdist worker computes the same order.)"""
+    items.sort(key=lambda item: item.path.name in SITE_TESTS and "slow" in item.keywords)
 
 
 def pytest_sessionfinish(session):

@@ -57,6 +57,35 @@ def test_same_code_outputs_figures_and_anchors(key):
     assert IMAGE.findall(ko) == IMAGE.findall(en), f"{key}: figures differ"
     assert ANCHOR.findall(ko) == ANCHOR.findall(en), f"{key}: pinned heading anchors differ"
     assert HEADING.findall(ko) == HEADING.findall(en), f"{key}: heading outline differs"
+    assert table_shapes(ko) == table_shapes(en), f"{key}: tables differ (rows x columns)"
+
+
+def table_shapes(text: str) -> list[tuple[int, int]]:
+    """(rows, columns) of each Markdown table outside code blocks, in order.
+
+    A line of prose right under a table, with no blank line between, becomes one more row; the
+    two languages then differ.
+    """
+    for fence in fences(text):
+        text = text.replace(fence.source, "")
+    shapes: list[tuple[int, int]] = []
+    previous_was_row = False
+    for line in text.splitlines():
+        # A table row starts with a pipe; a line right under a row continues the table.
+        is_row = line.lstrip().startswith("|") or (previous_was_row and line.strip() != "")
+        if is_row and not previous_was_row:
+            shapes.append((0, line.count("|") - line.count("\\|") - 1))
+        if is_row:
+            shapes[-1] = (shapes[-1][0] + 1, shapes[-1][1])
+        previous_was_row = is_row
+    return shapes
+
+
+def test_planted_table_drift_is_caught():
+    table = "| a | b |\n| --- | --- |\n| 1 | 2 |\n"
+    assert table_shapes(table + "\nText.\n") == [(3, 2)]
+    assert table_shapes(table + "Text.\n") == [(4, 2)]
+    assert table_shapes(table + "\nText.\n") != table_shapes(table + "Text.\n")
 
 
 def exercises(text: str) -> tuple[list[str], int]:
