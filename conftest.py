@@ -129,11 +129,8 @@ def _wants_site(config) -> bool:
         return False
     for arg in config.args:
         path = Path(str(arg).split("::")[0]).resolve()
-        if path.is_dir() and any((path / "tests" / name).exists() for name in SITE_TESTS):
-            return True
-        if path.is_dir() and any((path / name).exists() for name in SITE_TESTS):
-            return True
-        if path.name in SITE_TESTS:
+        folders = (path, path / "tests") if path.is_dir() else ()
+        if path.name in SITE_TESTS or any((f / n).exists() for f in folders for n in SITE_TESTS):
             return True
     return False
 

@@ -425,13 +425,17 @@ class _SoftmaxCrossEntropy(torch.autograd.Function):
     def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None, None]:
         logits, log_probs, target = ctx.saved_tensors
         scale = grad / len(target) if ctx.mean else grad
-        onehot = torch.zeros_like(log_probs).scatter_(1, target.unsqueeze(1), 1.0)  # (N, C)
+        index = target.unsqueeze(1)  # (N, 1)
         if torch.is_grad_enabled():
             # create_graph=True (a second derivative): the same formula from the input logits,
             # in operations autograd records.
+            onehot = torch.zeros_like(log_probs).scatter_(1, index, 1.0)  # (N, C)
             return (log_softmax(logits, 1).exp() - onehot) * scale, None, None
-        # softmax(z) - onehot(y), scaled by the incoming gradient (and 1/N for the mean)
-        return log_probs.exp().sub_(onehot).mul_(scale), None, None
+        # softmax(z) - onehot(y), scaled by the incoming gradient (and 1/N for the mean): the
+        # one-hot is never formed, 1 is subtracted at each target's column in place.
+        grad_logits = log_probs.exp()  # (N, C)
+        grad_logits.scatter_add_(1, index, grad_logits.new_full(index.shape, -1.0))
+        return grad_logits.mul_(scale), None, None
 
 
 def _cross_entropy_probs(
