@@ -16,20 +16,39 @@
 5. Figures are made by code into the top-level `images/` (not under `docs/`), so the code that
    makes them and the pages that show them stay independent; we add them to the site as
    `images/<name>`.
+6. mkdocs-jupyter executes each notebook when its page is rendered, one after another, and the
+   Korean and English copies of a notebook run the same code (the translation tests make sure of
+   it: only comments differ). Before the build renders anything, we start every notebook that
+   needs executing in its own process (`run_notebook.py`, nbconvert's `ExecutePreprocessor` as
+   mkdocs-jupyter configures it), several at once, while the Markdown pages are rendered; a
+   notebook whose code is the same as another's, token for token and at the same positions
+   (comments aside), with the same kernel and folder, is executed once and both pages show that
+   run's outputs. A failing cell still fails the build, naming the notebook.
 """
 
 from __future__ import annotations
 
+import atexit
+import copy
 import hashlib
+import io
 import json
 import os
 import posixpath
-from pathlib import Path, PurePosixPath
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import tokenize
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path, PurePath, PurePosixPath
 
-from mkdocs.plugins import event_priority
+from mkdocs.plugins import event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 
 ROOT = Path(__file__).resolve().parent.parent
+log = get_plugin_logger("dlnotes")
 IMAGES = ROOT / "images"
 
 
@@ -84,6 +103,8 @@ def on_config(config):
 
         salted_key.dlnotes_salted = True
         plugin._compute_cache_key = salted_key
+
+    _share_notebook_runs()
     return config
 
 
@@ -110,6 +131,178 @@ def _page_url(dest_path: str, use_directory_urls: bool) -> tuple[str, str]:
     if use_directory_urls:
         return f"{stem}/index.html", f"{stem}/"
     return f"{stem}.html", f"{stem}.html"
+
+
+# --- Notebooks executed in the background, once per distinct code -------------------------------
+
+RUNNER = Path(__file__).resolve().parent / "run_notebook.py"
+
+
+def _code_tokens(source: str) -> str:
+    """The cell's code as tokens with their positions, comments left out.
+
+    A translated comment changes no token of code and no position of one (a comment only ends a
+    line), so the two languages of a cell give the same string; any other difference, even in
+    layout, gives another string and the notebooks are executed separately.
+    """
+    try:
+        tokens = [
+            (t.type,) if t.type == tokenize.NEWLINE else (t.type, t.string, t.start)
+            for t in tokenize.generate_tokens(io.StringIO(source).readline)
+            if t.type not in (tokenize.COMMENT, tokenize.NL)
+        ]
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return "raw:" + source  # not Python (a magic, say): compare the text itself
+    return repr(tokens)
+
+
+def _execution_key(nb, cwd: str, kernel_name: str, allow_errors: bool, timeout) -> str:
+    kernel = kernel_name or nb.metadata.get("kernelspec", {}).get("name", "")
+    hasher = hashlib.sha256(json.dumps([kernel, str(cwd), allow_errors, timeout]).encode())
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            hasher.update(b"\0" + _code_tokens(cell.source).encode())
+    return hasher.hexdigest()
+
+
+class _NotebookRuns:
+    """Notebook executions in other processes, at most `os.cpu_count()` at a time, one per key."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
+        self._futures: dict[str, Future] = {}
+        self._lock = threading.Lock()
+        self._tmp = Path(tempfile.mkdtemp(prefix="dlnotes-notebooks-"))
+        atexit.register(shutil.rmtree, self._tmp, ignore_errors=True)
+
+    def start(self, nb, origin: str, cwd: str, kernel_name, allow_errors, timeout) -> str:
+        """Starts executing `nb` unless a run of the same code is under way or done; its key."""
+        key = _execution_key(nb, cwd, kernel_name, allow_errors, timeout)
+        with self._lock:
+            if key not in self._futures:
+                settings = {
+                    "source": str(self._tmp / f"{key}.ipynb"),
+                    "output": str(self._tmp / f"{key}.out.ipynb"),
+                    "cwd": str(cwd),
+                    "kernel_name": kernel_name,
+                    "allow_errors": allow_errors,
+                    "timeout": timeout,
+                }
+                import nbformat
+
+                nbformat.write(nb, settings["source"])
+                self._futures[key] = self._pool.submit(self._run, origin, settings)
+                log.info("Executing notebook %s in the background (run %s)", origin, key[:12])
+            else:
+                log.info(
+                    "Notebook %s has the code of run %s: its outputs are shared", origin, key[:12]
+                )
+        return key
+
+    def result(self, key: str):
+        """The executed notebook of a started run (waits for it); a failed run is forgotten."""
+        try:
+            return self._futures[key].result()
+        except BaseException:
+            with self._lock:
+                self._futures.pop(key, None)
+            raise
+
+    @staticmethod
+    def _run(origin: str, settings: dict):
+        import nbformat
+
+        # Several kernels run at once beside the build: one thread each unless told otherwise
+        # (two-thread kernels sharing two cores spin and took twice as long in all).
+        env = {"OMP_NUM_THREADS": "1", **os.environ}
+        done = subprocess.run(
+            [sys.executable, str(RUNNER), json.dumps(settings)],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(
+                f"executing notebook {origin} failed:\n{(done.stderr or done.stdout)[-8000:]}"
+            )
+        return nbformat.read(settings["output"], as_version=4)
+
+
+def _runs() -> _NotebookRuns:
+    # Kept on nbconvert's class, not in this module: each language's build may load the hook anew.
+    from nbconvert.preprocessors import ExecutePreprocessor
+
+    if not hasattr(ExecutePreprocessor, "_dlnotes_runs"):
+        ExecutePreprocessor._dlnotes_runs = _NotebookRuns()
+    return ExecutePreprocessor._dlnotes_runs
+
+
+def _share_notebook_runs() -> None:
+    """Makes nbconvert's ExecutePreprocessor take its outputs from `_runs()`."""
+    from nbconvert.preprocessors import ExecutePreprocessor
+
+    if getattr(ExecutePreprocessor.preprocess, "dlnotes_shared", False):
+        return
+
+    def preprocess(self, nb, resources=None, km=None):
+        cwd = ((resources or {}).get("metadata") or {}).get("path") or os.getcwd()
+        name = ((resources or {}).get("metadata") or {}).get("name", "notebook")
+        runs = _runs()
+        key = runs.start(nb, name, cwd, self.kernel_name, self.allow_errors, self.timeout)
+        _copy_outputs(runs.result(key), nb)
+        return nb, resources
+
+    preprocess.dlnotes_shared = True
+    ExecutePreprocessor.preprocess = preprocess
+
+
+def _copy_outputs(executed, nb) -> None:
+    """Gives `nb`'s code cells the outputs of `executed`, the same code run."""
+    cells = [c for c in nb.cells if c.cell_type == "code"]
+    ran = [c for c in executed.cells if c.cell_type == "code"]
+    # The run's key covers every code cell, so the two lists pair up one to one.
+    for cell, done in zip(cells, ran, strict=True):
+        cell.outputs = copy.deepcopy(done.outputs)
+        cell.execution_count = done.execution_count
+        if "execution" in done.metadata:
+            cell.metadata["execution"] = copy.deepcopy(done.metadata["execution"])
+    for field in ("language_info", "widgets"):
+        if field in executed.metadata:
+            nb.metadata[field] = copy.deepcopy(executed.metadata[field])
+
+
+def on_pre_build(config) -> None:
+    """Starts executing every notebook this build will execute (not those served from cache)."""
+    jupyter = _jupyter(config)
+    if jupyter is None or not jupyter.config["execute"]:
+        return
+    import nbformat
+    from mkdocs_jupyter import plugin
+    from mkdocs_jupyter.nbconvert2 import get_nbconvert_app
+    from nbconvert.preprocessors import ExecutePreprocessor
+
+    options = jupyter.config
+    # The executor mkdocs-jupyter will configure (with any nbconvert config file of the user's).
+    app = get_nbconvert_app(
+        execute=True, kernel_name=options["kernel_name"], allow_errors=options["allow_errors"]
+    )
+    executor = ExecutePreprocessor(config=app.config)
+    for path in sorted(Path(config.docs_dir).rglob("*.ipynb")):
+        if any(PurePath(path).match(p) for p in options["execute_ignore"] or ()):
+            continue
+        if options["cache"]:
+            key = plugin._compute_cache_key(str(path), options, True)
+            if plugin._get_cache_path(options["cache_dir"], key).exists():
+                continue
+        nb = nbformat.read(path, as_version=4)
+        _runs().start(
+            nb,
+            path.name,
+            str(path.parent),
+            executor.kernel_name,
+            executor.allow_errors,
+            executor.timeout,
+        )
 
 
 @event_priority(-200)  # after mkdocs-static-i18n (-100)
