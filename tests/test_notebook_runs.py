@@ -50,7 +50,11 @@ def test_cells_that_are_not_python_compare_as_text():
 
 def _notebook(*sources: str):
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nb.cells = [nbformat.v4.new_markdown_cell("# A title")] + [
         nbformat.v4.new_code_cell(s) for s in sources
     ]
