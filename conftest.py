@@ -28,6 +28,7 @@ from pathlib import Path
 # Figures in pages and docstrings draw off-screen.
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+import pytest
 from sybil import Example, Sybil
 from sybil.evaluators.python import PythonEvaluator
 from sybil.parsers.markdown import (
@@ -125,7 +126,11 @@ SITE_TESTS = ("test_site.py", "test_links.py", "test_browser.py", "test_glossary
 def _wants_site(config) -> bool:
     """Whether this run will include tests that need the site: not with `-m "not slow"`, and
     only when a site test file (or a folder holding one) is among the paths asked for."""
-    if "not slow" in (config.getoption("markexpr") or "") or os.environ.get("DLNOTES_SITE_DIR"):
+    if (
+        "not slow" in (config.getoption("markexpr") or "")
+        or os.environ.get("DLNOTES_SITE_DIR")
+        or config.option.collectonly
+    ):
         return False
     for arg in config.args:
         path = Path(str(arg).split("::")[0]).resolve()
@@ -156,11 +161,83 @@ def pytest_configure(config):
         os.nice(5)
 
 
+# --- The order of the run ------------------------------------------------------------------
+#
+# The run is CPU-bound (two workers on two cores, the site build and Chromium beside them), so
+# the order decides its length. The unit of scheduling is a scope: a test module, a class, or one
+# page's examples (`--dist loadscope`).
+#
+# 1. Everything that does not read the built site runs first, the largest scopes first, while
+#    the build runs in the background: a worker that reached a site test early would sit waiting.
+# 2. Then the scopes that read the site (all of test_site.py and test_browser.py, and the
+#    `TestBuiltSite` classes of other modules), longest first (SITE_ORDER; measured), and a
+#    worker gets one only when it is down to its last test, so that long browser sweeps do not
+#    queue up on one worker while the other idles (xdist hands out work further ahead).
+
+SITE_SCOPE_FILES = ("tests/test_site.py", "tests/test_browser.py")
+SITE_ORDER = (  # the longest site scopes, longest first; the others follow
+    "tests/test_browser.py::TestKoreanPages",
+    "tests/test_browser.py::TestEnglishPages",
+    "tests/test_browser.py::TestSwitcherAndDisk",
+    "tests/test_site.py",
+    "tests/test_browser.py",
+)
+
+
+def scope_of(nodeid: str) -> str:
+    """The unit xdist's loadscope schedules: a module, a class, or a page's examples."""
+    return nodeid.rsplit("::", 1)[0]
+
+
+def is_site_scope(scope: str) -> bool:
+    return scope.split("::")[0] in SITE_SCOPE_FILES or scope.endswith("::TestBuiltSite")
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests that need the built site run last, once the build has had time to finish: a worker
-    that reached one early would sit waiting for the build instead of running other tests.
-    (The sort is stable, and every xdist worker computes the same order.)"""
-    items.sort(key=lambda item: item.path.name in SITE_TESTS and "slow" in item.keywords)
+    """Puts the tests in the order described above (every xdist worker computes the same)."""
+    sizes: dict[str, int] = {}
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
+        scope = scope_of(item.nodeid)
+        sizes[scope] = sizes.get(scope, 0) + 1
+        first.setdefault(scope, index)
+
+    def key(item):
+        scope = scope_of(item.nodeid)
+        if is_site_scope(scope):
+            rank = SITE_ORDER.index(scope) if scope in SITE_ORDER else len(SITE_ORDER)
+            return (1, rank, first[scope])
+        return (0, -sizes[scope], first[scope])
+
+    items.sort(key=key)  # stable: a scope's tests keep their order
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadscope` in the order of `pytest_collection_modifyitems`, site scopes on demand."""
+    if config.getoption("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SiteLastScheduling(LoadScopeScheduling):
+        def _reschedule(self, node):
+            if node.shutting_down:
+                return
+            if not self.workqueue:
+                node.shutdown()
+                return
+            pending = self._pending_of(self.assigned_work[node])
+            # xdist's own rule tops a worker up at 2 pending tests. A site scope goes to a worker
+            # down to its last test: one that a worker holds back until it has another or is
+            # told to stop (it needs the next test to know which fixtures to tear down), so 0
+            # would never come.
+            if pending > (1 if is_site_scope(next(iter(self.workqueue))) else 2):
+                return
+            self._assign_work_unit(node)
+
+    # Keep the collection's order (xdist would sort the scopes by their number of tests).
+    config.option.loadscopereorder = False
+    return SiteLastScheduling(config, log)
 
 
 def pytest_sessionfinish(session):

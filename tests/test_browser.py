@@ -447,41 +447,45 @@ def too_wide_on_a_phone(tab: Page) -> list[str]:
         tab.set_viewport_size(VIEWPORT)
 
 
-def every_page_renders(browser: Browser, base_url: str, lang: str) -> None:
-    """Each page loads cleanly and shows its math, diagrams, copy buttons and notebook outputs.
+class PageSweep:
+    """Each page of `lang` loads cleanly and shows its math, diagrams, copy buttons and notebook
+    outputs; a test per page, so that each failing page is reported.
 
-    One tab visits every page of the language in turn (a tab per page costs a new renderer and
-    an empty cache each time); every failing page is reported, not only the first. Each page is
-    photographed, and a few are narrowed to a phone's width: wide code, tables and math must
-    scroll in their own boxes, not the whole page.
+    One tab (a class fixture) visits every page in turn: a tab per page would cost a new
+    renderer and an empty cache each time. Each page is photographed, and a few are narrowed to
+    a phone's width: wide code, tables and math must scroll in their own boxes, not the page.
+    One class per language: the test run schedules classes (`--dist loadscope`), so the two
+    sweeps, the longest work here, run on two workers at once.
     """
-    shots = screenshot_dir() / lang
-    context, tab, watch = new_tab(browser)
-    failures = []
-    try:
-        for page in PAGES:
-            tab.goto(base_url + page_path(page, lang), wait_until="load")
-            problems = inspect_page(tab, page, lang)
-            if SCREENSHOT_HEIGHT > 0:
-                photograph(tab, shots / f"{page}.jpg")
-            if page in PHONE_PAGES and (wide := too_wide_on_a_phone(tab)):
-                problems.append(f"wider than a {PHONE['width']} px screen: {wide}")
-            failures += [f"{page_path(page, lang)}: {p}" for p in watch.take() + problems]
-    finally:
+
+    lang: str
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def sweep_tab(cls, browser: Browser) -> Iterator[tuple[Page, Watch]]:
+        context, tab, watch = new_tab(browser)
+        yield tab, watch
         context.close()
-    assert not failures, "\n".join(failures)
+
+    @pytest.mark.parametrize("page", PAGES)
+    def test_page_renders(self, sweep_tab: tuple[Page, Watch], base_url: str, page: str) -> None:
+        tab, watch = sweep_tab
+        tab.goto(base_url + page_path(page, self.lang), wait_until="load")
+        problems = inspect_page(tab, page, self.lang)
+        if SCREENSHOT_HEIGHT > 0:
+            photograph(tab, screenshot_dir() / self.lang / f"{page}.jpg")
+        if page in PHONE_PAGES and (wide := too_wide_on_a_phone(tab)):
+            problems.append(f"wider than a {PHONE['width']} px screen: {wide}")
+        problems = watch.take() + problems
+        assert not problems, f"{page_path(page, self.lang)}:\n" + "\n".join(problems)
 
 
-# One class per language: the test command distributes tests by class (`--dist loadscope`), so
-# the two sweeps, the longest tests here, run on two workers at once.
-class TestKoreanPages:
-    def test_every_page_renders(self, browser: Browser, base_url: str) -> None:
-        every_page_renders(browser, base_url, "ko")
+class TestKoreanPages(PageSweep):
+    lang = "ko"
 
 
-class TestEnglishPages:
-    def test_every_page_renders(self, browser: Browser, base_url: str) -> None:
-        every_page_renders(browser, base_url, "en")
+class TestEnglishPages(PageSweep):
+    lang = "en"
 
 
 class TestSwitcherAndDisk:

@@ -11,12 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-import torchvision
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
-from torchvision.datasets.mnist import read_sn3_pascalvincent_tensor
-from torchvision.transforms import functional as TF
 
 from dlnotes.data import (
     MNIST_LIKE,
@@ -39,6 +36,26 @@ from dlnotes.data import (
 )
 
 SHARED_MNIST = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "MNIST" / "raw"
+
+
+class _Lazy:
+    """A module imported on first use: torchvision takes seconds to import, and every test
+    worker collects this file while only one runs it."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str):
+        import importlib
+
+        if attr.startswith("_"):  # pytest's collection probes __test__, _mock_name, ...
+            raise AttributeError(attr)
+
+        return getattr(importlib.import_module(self._name), attr)
+
+
+torchvision = _Lazy("torchvision")
+TF = _Lazy("torchvision.transforms.functional")
 IDX_DTYPES = [torch.uint8, torch.int8, torch.int16, torch.int32, torch.float32, torch.float64]
 
 
@@ -72,7 +89,9 @@ class TestIdx:
         torch.testing.assert_close(ours, tensor, rtol=0, atol=0)
         if not name.endswith(".gz"):
             # torchvision's own IDX reader is the oracle for the header and byte order.
-            theirs = read_sn3_pascalvincent_tensor(str(path), strict=False)
+            theirs = torchvision.datasets.mnist.read_sn3_pascalvincent_tensor(
+                str(path), strict=False
+            )
             assert torch.equal(ours.view(-1).to(theirs.dtype), theirs.view(-1))
 
     def test_mnist_magic_numbers(self, tmp_path):

@@ -315,6 +315,9 @@ class _AbbrInside(HTMLParser):
                 pass
 
 
+# A class of its own: the test run schedules the tests that read the built site last
+# (conftest.py), and a class is a unit of that schedule.
 @pytest.mark.slow
-def test_built_site_has_tooltips(tmp_path_factory):
-    check_site(shared_site(tmp_path_factory))
+class TestBuiltSite:
+    def test_built_site_has_tooltips(self, tmp_path_factory):
+        check_site(shared_site(tmp_path_factory))

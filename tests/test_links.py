@@ -265,19 +265,18 @@ def test_planted_site_faults_are_caught(tmp_path):
     ]
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    return shared_site(tmp_path_factory)
-
-
+# A class of its own: the test run schedules the tests that read the built site last
+# (conftest.py), and a class is a unit of that schedule.
 @pytest.mark.slow
-def test_site_links_resolve_and_stay_in_language(site):
-    pages = _pages(site)
-    assert len(pages) >= 2 * len(list(DOCS.glob("*.ko.md"))), "too few pages built"
-    # A page's table of contents appears twice (sidebar and drawer): report each link once.
-    problems = Counter(site_link_problems(site))
-    lines = [p if n == 1 else f"{p} x{n}" for p, n in problems.items()]
-    assert not lines, f"{len(lines)} broken links on the site:\n" + "\n".join(lines)
+class TestBuiltSite:
+    def test_site_links_resolve_and_stay_in_language(self, tmp_path_factory):
+        site = shared_site(tmp_path_factory)
+        pages = _pages(site)
+        assert len(pages) >= 2 * len(list(DOCS.glob("*.ko.md"))), "too few pages built"
+        # A page's table of contents appears twice (sidebar and drawer): report each link once.
+        problems = Counter(site_link_problems(site))
+        lines = [p if n == 1 else f"{p} x{n}" for p, n in problems.items()]
+        assert not lines, f"{len(lines)} broken links on the site:\n" + "\n".join(lines)
 
 
 # --- external links -------------------------------------------------------------------------
