@@ -9,12 +9,16 @@ The model is the course's 784-256-10 ReLU MLP with Adam (lr 1e-3), batch 256, fl
   `InMemoryLoader` over the training set converted once with `to_float_images` (plain [0, 1]
   inputs, no standardisation), with fit's default loss (`dlnotes.losses.cross_entropy`); B' is
   the same with `loss_fn=F.cross_entropy`;
+- C, a reference, not a target: torch's fastest eager loop for the same run on the same
+  in-memory batches: `torch.nn` layers, `F.cross_entropy` and `torch.optim.Adam(fused=True)`,
+  whose update is one C++ kernel per parameter. C/D is how close eager PyTorch itself gets to
+  the floor on this machine, which bounds what B, written in Python, can reach;
 - D, the floor: only the epoch's matrix products that training needs (forward X W1^T and
   H W2^T; backward the gradients of W2, H and W1, none for the input X), with the same shapes,
   timed in a loop; D is the epoch's FLOPs over that measured rate.
 
 Each round times one epoch of every path, in an order that rotates from round to round, so a
-slow moment of a shared machine is spread over all of them; the cheap paths (B, B', D) are timed
+slow moment of a shared machine is spread over all of them; the cheap paths (B, B', C, D) are timed
 `--repeats` times per round. We report medians and the ratios A/B and B/D (targets: A/B >= 8,
 B/D <= 1.5). Then `dlnotes train --dataset mnist`'s default run (B's model, optimizer and
 loader, with inputs standardised by the training set's mean and std and a cosine learning-rate
@@ -67,7 +71,7 @@ def default_data_dir() -> Path:
 class BenchConfig:
     data_dir: Path  # holds MNIST/raw/*.gz
     epochs_timed: int = 3  # rounds; each times one epoch of every path
-    repeats: int = 3  # timings of each cheap path (B, B', D) per round
+    repeats: int = 3  # timings of each cheap path (B, B', C, D) per round
     threads: int | None = None  # torch's intra-op threads; None keeps torch's default
     accuracy_epochs: int = 10  # epochs of B before measuring test accuracy; 0 skips
     batch_size: int = 256
@@ -151,6 +155,25 @@ def make_path_b(
     return epoch
 
 
+def make_path_c(X: torch.Tensor, y: torch.Tensor, config: BenchConfig) -> Callable[[], None]:
+    """torch's own fastest eager loop (fused Adam), on B's in-memory batches; a reference."""
+    model = nn.Sequential(
+        nn.Linear(IN_FEATURES, HIDDEN_FEATURES), nn.ReLU(), nn.Linear(HIDDEN_FEATURES, OUT_FEATURES)
+    )
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, fused=True)
+    loader = InMemoryLoader(X, y, batch_size=config.batch_size, shuffle=True, seed=config.seed)
+
+    def epoch() -> None:
+        model.train()
+        for Xb, yb in loader:
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(Xb), yb)
+            loss.backward()
+            optimizer.step()
+
+    return epoch
+
+
 def make_path_d(X: torch.Tensor, config: BenchConfig) -> Callable[[], None]:
     """The epoch's needed matrix products alone, with the shapes and layouts of autograd's."""
     g = torch.Generator().manual_seed(config.seed)
@@ -216,6 +239,7 @@ def run(config: BenchConfig) -> dict[str, float]:
         paths["A torchvision+DataLoader"] = epoch_a
         paths["B dlnotes fit"] = make_path_b(X, y, config)
         paths["B' fit, F.cross_entropy"] = make_path_b(X, y, config, loss_fn=F.cross_entropy)
+        paths["C torch eager, fused Adam"] = make_path_c(X, y, config)
         paths["D matmul floor"] = make_path_d(X, config)
         names = list(paths)
         # Warm-up, untimed: first calls allocate, and A's first batches open the files.
@@ -231,8 +255,8 @@ def run(config: BenchConfig) -> dict[str, float]:
                     times[name].append(timed(paths[name]))
 
     medians = {name: statistics.median(ts) for name, ts in times.items()}
-    a, b, b_torch = (medians[name] for name in names[:3])
-    d_times = times[names[3]]
+    a, b, b_torch, c = (medians[name] for name in names[:4])
+    d_times = times[names[4]]
     rates = [epoch_flops / t for t in d_times]  # FLOP/s of each timed floor epoch
     d_median, d_best = epoch_flops / statistics.median(rates), epoch_flops / max(rates)
 
@@ -266,6 +290,8 @@ def run(config: BenchConfig) -> dict[str, float]:
     print(f"A/B  = {a / b:5.2f}   (target >= 8)")
     print(f"B/D  = {b / d_median:5.2f}   (target <= 1.5, stretch 1.3; {b / d_best:.2f} vs best D)")
     print(f"B'/D = {b_torch / d_median:5.2f}   (B with loss_fn=F.cross_entropy)")
+    print(f"C/D  = {c / d_median:5.2f}   (torch's fastest eager loop: the reach of eager PyTorch)")
+    print(f"B/C  = {b / c:5.2f}   (the cost of writing the optimizer, loss and layers in Python)")
 
     if config.accuracy_epochs > 0:
         started = time.perf_counter()
@@ -289,7 +315,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs-timed", type=int, default=BenchConfig.epochs_timed,
                         help="rounds; each times one epoch of every path")  # fmt: skip
     parser.add_argument("--repeats", type=int, default=BenchConfig.repeats,
-                        help="timings of B, B' and D per round")  # fmt: skip
+                        help="timings of B, B', C and D per round")  # fmt: skip
     parser.add_argument("--threads", type=int, default=None, help="torch threads")
     parser.add_argument("--accuracy-epochs", type=int, default=BenchConfig.accuracy_epochs,
                         help="epochs of B before the test accuracy; 0 skips")  # fmt: skip

@@ -159,9 +159,30 @@ def relu(x: torch.Tensor) -> torch.Tensor:
         tensor([0., 0., 3.])
     """
     _check_tensor(x)
-    # `x <= 0` (not `x > 0`) so that NaN, for which both are false, passes through as torch's does.
-    # A 0-dim zero keeps x's dtype (also for integers) and allocates no tensor of x's size.
-    return torch.where(x <= 0, x.new_zeros(()), x)
+    return _ReLU.apply(x)
+
+
+class _ReLU(torch.autograd.Function):
+    """max(0, x) with the derivative written out: 1 where the output is positive, else 0.
+
+    Written as `torch.where(x <= 0, 0, x)`, autograd would derive the same function, but `where`
+    with a scalar runs about ten times slower than `clamp_min` here, once forward and again
+    backward: a tenth of a training step of the course's MLP.
+    """
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
+        out = x.clamp_min(0)  # NaN stays NaN, as max(0, NaN) should
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        (out,) = ctx.saved_tensors
+        # ReLU'(x) = 0 where x <= 0 (x = 0 included, as in torch); a NaN output passes the
+        # gradient on, as torch's does. `masked_fill` is differentiable, so second derivatives
+        # (zero) work too.
+        return grad.masked_fill(out <= 0, 0)
 
 
 def leaky_relu(x: torch.Tensor, negative_slope: float = 0.01) -> torch.Tensor:
