@@ -277,7 +277,6 @@ def on_pre_build(config) -> None:
     if jupyter is None or not jupyter.config["execute"]:
         return
     import nbformat
-    from mkdocs_jupyter import plugin
     from mkdocs_jupyter.nbconvert2 import get_nbconvert_app
     from nbconvert.preprocessors import ExecutePreprocessor
 
@@ -287,13 +286,9 @@ def on_pre_build(config) -> None:
         execute=True, kernel_name=options["kernel_name"], allow_errors=options["allow_errors"]
     )
     executor = ExecutePreprocessor(config=app.config)
-    for path in sorted(Path(config.docs_dir).rglob("*.ipynb")):
-        if any(PurePath(path).match(p) for p in options["execute_ignore"] or ()):
+    for path, execute, cache_path in _notebooks(config, jupyter):
+        if not execute or (options["cache"] and cache_path.exists()):
             continue
-        if options["cache"]:
-            key = plugin._compute_cache_key(str(path), options, True)
-            if plugin._get_cache_path(options["cache_dir"], key).exists():
-                continue
         nb = nbformat.read(path, as_version=4)
         _runs().start(
             nb,
@@ -373,8 +368,18 @@ def _keep_notebook_cache(config) -> None:
     jupyter = _jupyter(config)
     if jupyter is None or not hasattr(jupyter, "_used_cache_paths"):
         return
-    from mkdocs_jupyter.plugin import _compute_cache_key, _get_cache_path
+    for _, _, cache_path in _notebooks(config, jupyter):
+        jupyter._used_cache_paths.add(cache_path)
 
-    for path in Path(config.docs_dir).rglob("*.ipynb"):
-        key = _compute_cache_key(str(path), jupyter.config, jupyter.config["execute"])
-        jupyter._used_cache_paths.add(_get_cache_path(jupyter.config["cache_dir"], key))
+
+def _notebooks(config, jupyter):
+    """Each notebook of the docs (both languages), whether mkdocs-jupyter executes it
+    (`execute`, less `execute_ignore`), and its cache file, as the plugin computes them."""
+    from mkdocs_jupyter import plugin  # its _compute_cache_key, salted in on_config
+
+    options = jupyter.config
+    for path in sorted(Path(config.docs_dir).rglob("*.ipynb")):
+        ignored = any(PurePath(path).match(p) for p in options["execute_ignore"] or ())
+        execute = options["execute"] and not ignored
+        key = plugin._compute_cache_key(str(path), options, execute)
+        yield path, execute, plugin._get_cache_path(options["cache_dir"], key)
