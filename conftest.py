@@ -119,7 +119,9 @@ pytest_collect_file = (pages + docstrings).pytest()
 
 # --- The site build, started early ----------------------------------------------------------
 
-# Test files that need the built site (tests/site_build.py builds it once per run).
+# Test files that need the built site (tests/site_build.py builds it once per run): when one of
+# them is in the run, the build starts at once. Which of their tests read the site is
+# `is_site_scope` below.
 SITE_TESTS = ("test_site.py", "test_links.py", "test_browser.py", "test_glossary.py")
 
 
