@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import re
+import sys
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 LANGUAGES = ("ko", "en")
+
+
+def import_file(path: Path, name: str) -> ModuleType:
+    """Imports a Python file that is not in a package (a MkDocs hook, a tool) under `name`."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
 
 # An opening or closing fence, possibly indented or inside a list/blockquote (as sybil reads it).
 FENCE = re.compile(

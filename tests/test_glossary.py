@@ -6,10 +6,8 @@ directly; only the last test reads the built site (`@pytest.mark.slow`).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,22 +15,11 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from pages import DOCS, ROOT
+from pages import DOCS, ROOT, import_file
 from site_build import shared_site
 
-
-def _load_hook():
-    """Imports `hooks/glossary.py` by path, as MkDocs does (the hooks are not a package)."""
-    spec = importlib.util.spec_from_file_location(
-        "dlnotes_glossary_hook", ROOT / "hooks/glossary.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-glossary = _load_hook()
+# The hook, imported by path as MkDocs does (the hooks are not a package).
+glossary = import_file(ROOT / "hooks/glossary.py", "dlnotes_glossary_hook")
 KO_PAGES = sorted(DOCS.rglob("*.ko.md"))
 KO_NOTEBOOKS = sorted(DOCS.rglob("*.ko.ipynb"))
 

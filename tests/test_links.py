@@ -19,7 +19,6 @@ Only the built-site tests are marked `slow`; the others take well under a second
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -31,7 +30,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from pages import DOCS, LANGUAGES, ROOT
+from pages import DOCS, LANGUAGES, ROOT, import_file
 from site_build import shared_site
 
 DEFAULT = LANGUAGES[0]
@@ -282,15 +281,6 @@ class TestBuiltSite:
 # --- external links -------------------------------------------------------------------------
 
 
-def _external_links_tool():
-    spec = importlib.util.spec_from_file_location(
-        "external_links", ROOT / "tools" / "external_links.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_external_link_report_is_current():
-    message = _external_links_tool().check()
+    message = import_file(ROOT / "tools" / "external_links.py", "external_links").check()
     assert message is None, message

@@ -7,23 +7,13 @@ and failures come through.
 
 from __future__ import annotations
 
-import importlib.util
-
 import nbformat
 import pytest
 
-from pages import DOCS, ROOT, page_sets
+from pages import DOCS, ROOT, import_file, page_sets
 
-
-def _load_hook():
-    """Imports `hooks/site.py` by path, as MkDocs does (the hooks are not a package)."""
-    spec = importlib.util.spec_from_file_location("dlnotes_site_hook", ROOT / "hooks/site.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-hook = _load_hook()
+# The hook, imported by path as MkDocs does (the hooks are not a package).
+hook = import_file(ROOT / "hooks/site.py", "dlnotes_site_hook")
 
 
 def test_comments_do_not_change_the_code():
