@@ -137,6 +137,15 @@ class TestElementwise:
             ours, theirs = ELEMENTWISE[name]
             torch.testing.assert_close(ours(x), theirs(x), equal_nan=True)
 
+    def test_relu_gradient_at_nan_and_inf(self):
+        # sign(out) is the derivative: 1 at +inf, 0 at -inf, and 0 at NaN (sign(NaN) is 0 in
+        # torch), where torch.relu passes the incoming gradient (the weight 1) on.
+        x = torch.tensor([float("nan"), float("inf"), -float("inf")], dtype=torch.float64)
+        _, g = values_and_grads(relu, x)
+        assert g.tolist() == [0.0, pytest.approx(1 + 1 / 3), 0.0]
+        _, g_torch = values_and_grads(F.relu, x)
+        assert g_torch[0].item() == 1.0
+
     def test_shape_and_dtype_preserved(self):
         x = torch.randn(2, 3, 4, dtype=torch.float64)
         for ours, _ in ELEMENTWISE.values():

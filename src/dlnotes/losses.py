@@ -403,7 +403,7 @@ class _SoftmaxCrossEntropy(torch.autograd.Function):
     The gradient of $\ell_n = \log \sum_c e^{z_{n,c}} - z_{n, y_n}$ is
 
     $$
-    rac{\partial \ell_n}{\partial z_{n,c}} = \operatorname{softmax}(z_n)_c - [c = y_n]
+    \frac{\partial \ell_n}{\partial z_{n,c}} = \operatorname{softmax}(z_n)_c - [c = y_n]
     $$
 
     (every logit moves, the correct one down by $1 - p_{n, y_n}$). Computing it directly takes

@@ -7,6 +7,7 @@ from typing import Any
 
 import torch
 
+from dlnotes.optim._math import sqrt_plus_eps
 from dlnotes.optim._validate import check_range, dense_grads
 
 __all__ = ["Adagrad"]
@@ -139,5 +140,5 @@ class Adagrad(torch.optim.Optimizer):
                 # s_t = s_{t-1} + g_t²
                 s = state["sum"].addcmul_(grad, grad, value=1)
                 # θ_t = θ_{t-1} - γ̃_t g_t / (√s_t + ε)
-                p.addcdiv_(grad, s.sqrt().add_(eps), value=-clr)
+                p.addcdiv_(grad, sqrt_plus_eps(s, eps), value=-clr)
         return loss

@@ -7,6 +7,7 @@ from typing import Any
 
 import torch
 
+from dlnotes.optim._math import sqrt_plus_eps
 from dlnotes.optim._validate import check_range, dense_grads
 
 __all__ = ["Adam", "AdamW"]
@@ -176,8 +177,8 @@ class Adam(torch.optim.Optimizer):
                 # 1 - β1^t is folded into the step size, which saves a pass over the tensor.
                 bias_correction1 = 1 - beta1**t
                 bias_correction2 = 1 - beta2**t
-                # √v̂_t + ε = √v_t / √(1 - β2^t) + ε
-                denom = v.sqrt().div_(bias_correction2**0.5).add_(eps)
+                # √v̂_t + ε = √v_t / √(1 - β2^t) + ε, in a new tensor
+                denom = sqrt_plus_eps(v, eps, bias_correction2**0.5)
                 # θ_t = θ_{t-1} - γ m̂_t / (√v̂_t + ε)
                 p.addcdiv_(m, denom, value=-lr / bias_correction1)
         return loss

@@ -7,6 +7,7 @@ from typing import Any
 
 import torch
 
+from dlnotes.optim._math import sqrt_plus_eps
 from dlnotes.optim._validate import check_range, dense_grads
 
 __all__ = ["RMSprop"]
@@ -160,7 +161,7 @@ class RMSprop(torch.optim.Optimizer):
                     g_bar = state["grad_avg"].lerp_(grad, 1 - alpha)
                     denom = v.addcmul(g_bar, g_bar, value=-1).sqrt_().add_(eps)
                 else:
-                    denom = v.sqrt().add_(eps)  # √v_t + ε
+                    denom = sqrt_plus_eps(v, eps)  # √v_t + ε
 
                 if mu > 0:
                     # b_t = μ b_{t-1} + g_t / (√ṽ_t + ε), then θ_t = θ_{t-1} - γ b_t
