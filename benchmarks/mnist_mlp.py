@@ -25,8 +25,13 @@ loader, with inputs standardised by the training set's mean and std and a cosine
 decay) trains `--accuracy-epochs` epochs from a fresh model and gives the test accuracy on the
 10,000 test images.
 
+Subnormal floats count as zero in every thread for the whole run, as in `dlnotes train`:
+otherwise Adam's first moments of the weights fed by MNIST's blank pixels decay into them after
+a few epochs and slow B's and C's optimizer steps down (`dlnotes.train.denormals`).
+`--keep-denormals` measures torch's default instead.
+
     python benchmarks/mnist_mlp.py [--data-dir DIR] [--epochs-timed 3] [--repeats 3]
-                                   [--threads N] [--accuracy-epochs 10]
+                                   [--threads N] [--accuracy-epochs 10] [--keep-denormals]
 
 The data folder holds `MNIST/raw/*.gz` (`--data-dir`, else `$DLNOTES_DATA_DIR`, else
 `../shared/data` next to the repository); path A reads a copy extracted into a temporary folder.
@@ -53,7 +58,7 @@ from torch import nn
 from dlnotes.data import InMemoryLoader, load_mnist, to_float_images
 from dlnotes.models import MLP
 from dlnotes.optim import Adam
-from dlnotes.train import TrainConfig, fit
+from dlnotes.train import TrainConfig, denormals_flushed, fit
 from dlnotes.train import run as run_config
 
 IN_FEATURES, HIDDEN_FEATURES, OUT_FEATURES = 784, 256, 10
@@ -74,6 +79,7 @@ class BenchConfig:
     repeats: int = 3  # timings of each cheap path (B, B', C, D) per round
     threads: int | None = None  # torch's intra-op threads; None keeps torch's default
     accuracy_epochs: int = 10  # epochs of B before measuring test accuracy; 0 skips
+    keep_denormals: bool = False  # True: compute with subnormal floats, as torch does by default
     batch_size: int = 256
     lr: float = 1e-3
     seed: int = 0
@@ -220,7 +226,18 @@ def accuracy_run(config: BenchConfig) -> list[float]:
 
 
 def run(config: BenchConfig) -> dict[str, float]:
-    """Runs the benchmark, prints a report and returns the median seconds per epoch of each path."""
+    """Runs the benchmark, prints a report and returns the median seconds per epoch of each path.
+
+    Unless `keep_denormals`, subnormal floats count as zero for the whole run, in every thread,
+    as `dlnotes train` does: see `dlnotes.train.denormals`."""
+    if config.keep_denormals:
+        return _run(config, "kept (--keep-denormals), as torch computes by default")
+    with denormals_flushed() as all_threads:
+        return _run(config, "counted as zero" + (" in every thread" if all_threads else
+                                                  " in the main thread only"))  # fmt: skip
+
+
+def _run(config: BenchConfig, denormals: str) -> dict[str, float]:
     if config.threads is not None:
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
@@ -264,7 +281,8 @@ def run(config: BenchConfig) -> dict[str, float]:
         f"torch {torch.__version__}, torchvision {torchvision.__version__}, "
         f"{torch.get_num_threads()} thread(s) (OMP_NUM_THREADS="
         f"{os.environ.get('OMP_NUM_THREADS', 'unset')}), {os.cpu_count()} CPUs; load average "
-        f"{load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after"
+        f"{load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after; subnormal floats "
+        f"{denormals}"
     )
     print(
         f"MNIST train {n} x {IN_FEATURES}, MLP {IN_FEATURES}-{HIDDEN_FEATURES}-{OUT_FEATURES}, "
@@ -319,6 +337,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch threads")
     parser.add_argument("--accuracy-epochs", type=int, default=BenchConfig.accuracy_epochs,
                         help="epochs of B before the test accuracy; 0 skips")  # fmt: skip
+    parser.add_argument("--keep-denormals", action="store_true",
+                        help="compute with subnormal floats (default: count them as zero)")  # fmt: skip
     args = parser.parse_args(argv)
     if args.epochs_timed < 1 or args.repeats < 1 or (args.threads is not None and args.threads < 1):
         parser.error("--epochs-timed, --repeats and --threads must be positive")
@@ -328,7 +348,8 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"no MNIST/raw folder in --data-dir {args.data_dir}")
     run(BenchConfig(data_dir=args.data_dir, epochs_timed=args.epochs_timed,
                     repeats=args.repeats, threads=args.threads,
-                    accuracy_epochs=args.accuracy_epochs))  # fmt: skip
+                    accuracy_epochs=args.accuracy_epochs,
+                    keep_denormals=args.keep_denormals))  # fmt: skip
 
 
 if __name__ == "__main__":

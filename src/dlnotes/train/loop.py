@@ -207,6 +207,12 @@ def fit(
     same on every rank, which keeps the ranks' random states equal, so rank 0's saved state is
     everyone's. A NaN loss raises on the rank that met it; `torchrun` then stops the others.
 
+    **Speed on the CPU.** Weights that rarely get a gradient (those fed by MNIST's blank pixels)
+    drive Adam's moments into subnormal floats, which the CPU computes with slowly. `fit` leaves
+    the process's floating-point settings alone; a program that trains can run inside
+    [`denormals_flushed()`][dlnotes.train.denormals_flushed], entered before any large tensor
+    operation, as `dlnotes train` does.
+
     Args:
         model: Maps a batch `X` to logits; moved to `device`.
         optimizer: Built on `model.parameters()`.
