@@ -37,7 +37,6 @@ def sqrt_plus_eps(v: torch.Tensor, eps: float, divisor: float = 1.0) -> torch.Te
     finfo = torch.finfo(v.dtype)
     # Half a unit in the last place of eps is at least eps * finfo.eps / 4; a further factor of 2
     # covers the rounding of the root and of the division.
-    if math.sqrt(finfo.tiny) / divisor < eps * finfo.eps / 8:
-        v = v.clamp_min(finfo.tiny)
-        return v.sqrt_().div_(divisor).add_(eps)
-    return v.sqrt().div_(divisor).add_(eps)
+    swallowed = math.sqrt(finfo.tiny) / divisor < eps * finfo.eps / 8
+    root = v.clamp_min(finfo.tiny).sqrt_() if swallowed else v.sqrt()  # a new tensor either way
+    return root.div_(divisor).add_(eps)
