@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import os
+import platform
 import shutil
 import statistics
 import tempfile
@@ -62,6 +63,20 @@ from dlnotes.train import TrainConfig, denormals_flushed, fit
 from dlnotes.train import run as run_config
 
 IN_FEATURES, HIDDEN_FEATURES, OUT_FEATURES = 784, 256, 10
+
+
+def cpu_name() -> str:
+    """The processor's model name (from /proc/cpuinfo on Linux, else `platform`), for the report:
+    the same code gives very different seconds, and ratios, on different processors."""
+    try:
+        lines = Path("/proc/cpuinfo").read_text().split("\n\n")[0].splitlines()
+    except OSError:
+        return platform.processor() or platform.machine()
+    fields = dict(line.split(":", 1) for line in lines if ":" in line)
+    fields = {key.strip(): value.strip() for key, value in fields.items()}
+    # A virtual machine often shows a generic name; family and model still tell processors apart.
+    name = fields.get("model name", platform.machine())
+    return f"{name} (family {fields.get('cpu family', '?')}, model {fields.get('model', '?')})"
 
 
 def default_data_dir() -> Path:
@@ -277,6 +292,7 @@ def _run(config: BenchConfig, denormals: str) -> dict[str, float]:
     rates = [epoch_flops / t for t in d_times]  # FLOP/s of each timed floor epoch
     d_median, d_best = epoch_flops / statistics.median(rates), epoch_flops / max(rates)
 
+    print(f"CPU: {cpu_name()}; torch's vector code: {torch.backends.cpu.get_cpu_capability()}")
     print(
         f"torch {torch.__version__}, torchvision {torchvision.__version__}, "
         f"{torch.get_num_threads()} thread(s) (OMP_NUM_THREADS="
