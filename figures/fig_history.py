@@ -80,7 +80,7 @@ def draw_dl_intro(fig) -> None:
 def draw_loss_function(fig) -> None:
     left, right = fig.subplots(1, 2)
 
-    r = torch.linspace(-3, 3, 301)  # residual y_hat - y
+    r = torch.arange(-300, 301) / 100  # residual y_hat - y; exactly 0 in the middle (not linspace)
     left.plot(r, r.square(), color=COLORS["mse"], lw=2, label="squared  $r^2$  (MSE)")
     left.plot(r, r.abs(), color=COLORS["l1"], lw=2, label="absolute  $|r|$  (L1)")
     left.set_xlabel(r"residual  $r = \hat y - y$")
@@ -89,7 +89,7 @@ def draw_loss_function(fig) -> None:
     left.set_ylim(0, 6)
     left.legend(loc="upper center", fontsize=9)
 
-    p = torch.linspace(0.01, 1, 397)  # probability the model gives the true class
+    p = torch.arange(4, 401) / 400  # probability of the true class: 0.01 to 1, exactly 0.5 included
     zero_one = (p < 0.5).float()  # 1 = misclassified (two classes)
     right.plot(
         p, zero_one, color="black", lw=2, drawstyle="steps-post", label="0-1 error (what we want)"
