@@ -60,7 +60,7 @@ def test_worker_threads_started_before_the_block_keep_subnormals():
     assert out == "False True False"
 
 
-def test_the_train_command_flushes_unless_asked_not_to(monkeypatch, tmp_path):
+def test_the_train_command_flushes_unless_asked_not_to(monkeypatch):
     entered = []
 
     @contextlib.contextmanager

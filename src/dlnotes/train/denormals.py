@@ -27,14 +27,6 @@ import torch
 
 __all__ = ["denormals_flushed", "flushes_denormals"]
 
-# A float32 whose bits are 0x00000001: 2**-149, the smallest subnormal number. Made from an
-# integer, so that creating it never goes through a conversion that FTZ would flush.
-_BITS = 1
-
-
-def _subnormals(numel: int) -> torch.Tensor:
-    return torch.full((numel,), _BITS, dtype=torch.int32).view(torch.float32)
-
 
 def flushes_denormals(*, all_threads: bool = True) -> bool:
     """Whether subnormal floats count as zero in this thread, and by default in every thread
@@ -54,7 +46,10 @@ def flushes_denormals(*, all_threads: bool = True) -> bool:
     """
     # One element runs on this thread; 2**16 per thread (torch splits at 2**15) reaches them all.
     numel = 1 if not all_threads else 2**16 * max(torch.get_num_threads(), 1)
-    return bool((_subnormals(numel) * 2 == 0).all())
+    # float32s whose bits are 0x00000001: 2**-149, the smallest subnormal number. Made from
+    # integers, so that creating them never goes through a conversion that FTZ would flush.
+    tiny = torch.ones(numel, dtype=torch.int32).view(torch.float32)
+    return bool((tiny * 2 == 0).all())
 
 
 @contextlib.contextmanager
