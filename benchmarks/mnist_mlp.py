@@ -13,12 +13,18 @@ The model is the course's 784-256-10 ReLU MLP with Adam (lr 1e-3), batch 256, fl
   in-memory batches: `torch.nn` layers, `F.cross_entropy` and `torch.optim.Adam(fused=True)`,
   whose update is one C++ kernel per parameter. C/D is how close eager PyTorch itself gets to
   the floor on this machine, which bounds what B, written in Python, can reach;
+- C0, C without `optimizer.step()`: eager PyTorch's forward, loss and backward alone, what any
+  loop on torch's autograd pays before it updates a weight, however fast its optimizer;
+- with `--compile`, E: C's model and loss, and the step of `torch.optim.Adam`, each under
+  `torch.compile` (inductor), whose kernels fuse the element-wise work; its compilation (about
+  40 s on a first run, a few seconds once inductor's cache holds it) happens in the untimed
+  warm-up and is reported;
 - D, the floor: only the epoch's matrix products that training needs (forward X W1^T and
   H W2^T; backward the gradients of W2, H and W1, none for the input X), with the same shapes,
   timed in a loop; D is the epoch's FLOPs over that measured rate.
 
 Each round times one epoch of every path, in an order that rotates from round to round, so a
-slow moment of a shared machine is spread over all of them; the cheap paths (B, B', C, D) are timed
+slow moment of a shared machine is spread over all of them; the cheap paths (all but A) are timed
 `--repeats` times per round. We report medians and the ratios A/B and B/D (targets: A/B >= 8,
 B/D <= 1.5). Then `dlnotes train --dataset mnist`'s default run (B's model, optimizer and
 loader, with inputs standardised by the training set's mean and std and a cosine learning-rate
@@ -32,6 +38,7 @@ a few epochs and slow B's and C's optimizer steps down (`dlnotes.train.denormals
 
     python benchmarks/mnist_mlp.py [--data-dir DIR] [--epochs-timed 3] [--repeats 3]
                                    [--threads N] [--accuracy-epochs 10] [--keep-denormals]
+                                   [--compile]
 
 The data folder holds `MNIST/raw/*.gz` (`--data-dir`, else `$DLNOTES_DATA_DIR`, else
 `../shared/data` next to the repository); path A reads a copy extracted into a temporary folder.
@@ -91,10 +98,11 @@ def default_data_dir() -> Path:
 class BenchConfig:
     data_dir: Path  # holds MNIST/raw/*.gz
     epochs_timed: int = 3  # rounds; each times one epoch of every path
-    repeats: int = 3  # timings of each cheap path (B, B', C, D) per round
+    repeats: int = 3  # timings of each cheap path (all but A) per round
     threads: int | None = None  # torch's intra-op threads; None keeps torch's default
     accuracy_epochs: int = 10  # epochs of B before measuring test accuracy; 0 skips
     keep_denormals: bool = False  # True: compute with subnormal floats, as torch does by default
+    compile: bool = False  # also time path E, under torch.compile
     batch_size: int = 256
     lr: float = 1e-3
     seed: int = 0
@@ -176,8 +184,12 @@ def make_path_b(
     return epoch
 
 
-def make_path_c(X: torch.Tensor, y: torch.Tensor, config: BenchConfig) -> Callable[[], None]:
-    """torch's own fastest eager loop (fused Adam), on B's in-memory batches; a reference."""
+def make_path_c(
+    X: torch.Tensor, y: torch.Tensor, config: BenchConfig, *, update: bool = True
+) -> Callable[[], None]:
+    """torch's own fastest eager loop (fused Adam), on B's in-memory batches; a reference.
+    With `update=False` (path C0) it never calls `optimizer.step()`: the weights stay as they
+    are, and the epoch times only the forward pass, the loss and the backward pass."""
     model = nn.Sequential(
         nn.Linear(IN_FEATURES, HIDDEN_FEATURES), nn.ReLU(), nn.Linear(HIDDEN_FEATURES, OUT_FEATURES)
     )
@@ -190,7 +202,36 @@ def make_path_c(X: torch.Tensor, y: torch.Tensor, config: BenchConfig) -> Callab
             optimizer.zero_grad()
             loss = F.cross_entropy(model(Xb), yb)
             loss.backward()
-            optimizer.step()
+            if update:
+                optimizer.step()
+
+    return epoch
+
+
+def make_path_e(X: torch.Tensor, y: torch.Tensor, config: BenchConfig) -> Callable[[], None]:
+    """C compiled: `torch.compile` of the model with its loss, and of torch's Adam step (the
+    way torch's documentation compiles an optimizer); a reference, like C."""
+    model = nn.Sequential(
+        nn.Linear(IN_FEATURES, HIDDEN_FEATURES), nn.ReLU(), nn.Linear(HIDDEN_FEATURES, OUT_FEATURES)
+    )
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    loader = InMemoryLoader(X, y, batch_size=config.batch_size, shuffle=True, seed=config.seed)
+
+    @torch.compile
+    def loss_of(Xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
+        return F.cross_entropy(model(Xb), yb)
+
+    @torch.compile
+    def step() -> None:
+        optimizer.step()
+
+    def epoch() -> None:
+        model.train()
+        for Xb, yb in loader:
+            optimizer.zero_grad()
+            loss = loss_of(Xb, yb)
+            loss.backward()
+            step()
 
     return epoch
 
@@ -272,12 +313,15 @@ def _run(config: BenchConfig, denormals: str) -> dict[str, float]:
         paths["B dlnotes fit"] = make_path_b(X, y, config)
         paths["B' fit, F.cross_entropy"] = make_path_b(X, y, config, loss_fn=F.cross_entropy)
         paths["C torch eager, fused Adam"] = make_path_c(X, y, config)
+        paths["C0 C without the step"] = make_path_c(X, y, config, update=False)
+        if config.compile:
+            paths["E C under torch.compile"] = make_path_e(X, y, config)
         paths["D matmul floor"] = make_path_d(X, config)
         names = list(paths)
-        # Warm-up, untimed: first calls allocate, and A's first batches open the files.
+        # Warm-up, untimed: first calls allocate, A's first batches open the files, and E's
+        # first epoch compiles.
         epoch_a(20)
-        for name in names[1:]:
-            paths[name]()
+        warm_up = {name: timed(paths[name]) for name in names[1:]}
 
         times: dict[str, list[float]] = {name: [] for name in names}
         for r in range(config.epochs_timed):
@@ -287,8 +331,8 @@ def _run(config: BenchConfig, denormals: str) -> dict[str, float]:
                     times[name].append(timed(paths[name]))
 
     medians = {name: statistics.median(ts) for name, ts in times.items()}
-    a, b, b_torch, c = (medians[name] for name in names[:4])
-    d_times = times[names[4]]
+    a, b, b_torch, c, c0 = (medians[name] for name in names[:5])
+    d_times = times[names[-1]]
     rates = [epoch_flops / t for t in d_times]  # FLOP/s of each timed floor epoch
     d_median, d_best = epoch_flops / statistics.median(rates), epoch_flops / max(rates)
 
@@ -325,6 +369,13 @@ def _run(config: BenchConfig, denormals: str) -> dict[str, float]:
     print(f"B/D  = {b / d_median:5.2f}   (target <= 1.5, stretch 1.3; {b / d_best:.2f} vs best D)")
     print(f"B'/D = {b_torch / d_median:5.2f}   (B with loss_fn=F.cross_entropy)")
     print(f"C/D  = {c / d_median:5.2f}   (torch's fastest eager loop: the reach of eager PyTorch)")
+    print(f"C0/D = {c0 / d_median:5.2f}   (C without optimizer.step(): eager autograd's own cost)")
+    if config.compile:
+        e = medians["E C under torch.compile"]
+        print(
+            f"E/D  = {e / d_median:5.2f}   (C under torch.compile; compiling and the first epoch "
+            f"took {warm_up['E C under torch.compile']:.1f} s)"
+        )
     print(f"B/C  = {b / c:5.2f}   (the cost of writing the optimizer, loss and layers in Python)")
 
     if config.accuracy_epochs > 0:
@@ -349,12 +400,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs-timed", type=int, default=BenchConfig.epochs_timed,
                         help="rounds; each times one epoch of every path")  # fmt: skip
     parser.add_argument("--repeats", type=int, default=BenchConfig.repeats,
-                        help="timings of B, B', C and D per round")  # fmt: skip
+                        help="timings of each path but A per round")  # fmt: skip
     parser.add_argument("--threads", type=int, default=None, help="torch threads")
     parser.add_argument("--accuracy-epochs", type=int, default=BenchConfig.accuracy_epochs,
                         help="epochs of B before the test accuracy; 0 skips")  # fmt: skip
     parser.add_argument("--keep-denormals", action="store_true",
                         help="compute with subnormal floats (default: count them as zero)")  # fmt: skip
+    parser.add_argument("--compile", action="store_true",
+                        help="also time C under torch.compile (compiling takes up to a minute)")  # fmt: skip
     args = parser.parse_args(argv)
     if args.epochs_timed < 1 or args.repeats < 1 or (args.threads is not None and args.threads < 1):
         parser.error("--epochs-timed, --repeats and --threads must be positive")
@@ -365,7 +418,7 @@ def main(argv: list[str] | None = None) -> None:
     run(BenchConfig(data_dir=args.data_dir, epochs_timed=args.epochs_timed,
                     repeats=args.repeats, threads=args.threads,
                     accuracy_epochs=args.accuracy_epochs,
-                    keep_denormals=args.keep_denormals))  # fmt: skip
+                    keep_denormals=args.keep_denormals, compile=args.compile))  # fmt: skip
 
 
 if __name__ == "__main__":
