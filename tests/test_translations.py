@@ -115,6 +115,18 @@ def test_same_exercises_and_solutions(key):
     )
 
 
+@pytest.mark.parametrize("key", sorted(MD))
+def test_same_admonitions_titled_in_korean(key):
+    """The same admonition types in the same order, and a title on each Korean one: a bare
+    `!!! tip` is titled with its type in English ("Tip"), on the Korean page too."""
+    if set(MD[key]) != set(LANGUAGES):
+        pytest.skip("page missing in one language (reported above)")
+    ko, en = (ADMONITION.findall(MD[key][lang].read_text(encoding="utf-8")) for lang in LANGUAGES)
+    assert [kind for kind, _ in ko] == [kind for kind, _ in en], f"{key}: admonitions differ"
+    untitled = [kind for kind, title in ko if not title]
+    assert not untitled, f"{key}: Korean admonitions without a title: {untitled}"
+
+
 def _syntax(source: str) -> str:
     try:
         return ast.dump(ast.parse(source))
