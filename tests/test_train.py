@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import math
-import pickle
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -246,14 +246,59 @@ def test_corrupted_or_truncated_checkpoint_is_a_clear_error(tmp_path):
         save_checkpoint(tmp_path / "x.pt", model=model, epoch=-1)
 
 
-def test_failed_save_keeps_the_previous_checkpoint(tmp_path):
+def test_failed_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
     model = torch.nn.Linear(3, 2)
     path = save_checkpoint(tmp_path / "last.pt", model=model, epoch=1)
     before = path.read_bytes()
-    with pytest.raises((AttributeError, TypeError, pickle.PicklingError)):
-        save_checkpoint(path, model=model, epoch=2, extra={"bad": lambda: None})
+
+    def save_half_then_fail(obj, file):  # a disk that fills up in the middle of the write
+        file.write(before[: len(before) // 2])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(torch, "save", save_half_then_fail)
+    with pytest.raises(OSError, match="No space left"):
+        save_checkpoint(path, model=model, epoch=2)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["last.pt"]  # no temporary file left
+
+
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [
+        ({"n": np.float64(1.0)}, r"checkpoint\['extra'\]\['n'\]: .*1\.0\)? is a numpy\.float64"),
+        ({"dir": [Path("runs")]}, r"\['extra'\]\['dir'\]\[0\].* is a pathlib\.\w*Path"),
+        ({"f": lambda: None}, r"\['extra'\]\['f'\].* is a \S*function"),
+    ],
+)
+def test_unloadable_extra_is_refused_before_writing(tmp_path, extra, named):
+    # torch.save would write these without complaint, and the file would then not load with
+    # weights_only=True: refuse them while the previous checkpoint is still there.
+    model = torch.nn.Linear(3, 2)
+    path = save_checkpoint(tmp_path / "last.pt", model=model, epoch=1)
+    before = path.read_bytes()
+    with pytest.raises(TypeError, match=named):
+        save_checkpoint(path, model=model, epoch=2, extra=extra)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["last.pt"]
+
+
+def test_plain_extra_round_trips(tmp_path):
+    extra = {"config": {"hidden": (64, 32), "lr": 1e-3, "name": "mnist", "tags": {"a"}},
+             "dtype": torch.float32, "mean": torch.tensor([0.5]), "none": None}  # fmt: skip
+    path = save_checkpoint(tmp_path / "last.pt", model=torch.nn.Linear(3, 2), extra=extra)
+    loaded = load_checkpoint(path)["extra"]
+    assert loaded["config"] == extra["config"] and loaded["dtype"] is torch.float32
+    assert torch.equal(loaded["mean"], extra["mean"]) and loaded["none"] is None
+
+
+def test_whole_file_with_a_foreign_object_is_not_called_corrupted(tmp_path):
+    path = save_checkpoint(tmp_path / "last.pt", model=torch.nn.Linear(3, 2), epoch=1)
+    checkpoint = torch.load(path, weights_only=True)
+    checkpoint["extra"] = {"n": np.float64(1.0)}  # written by other code, bypassing the check
+    torch.save(checkpoint, path)
+    with pytest.raises(ValueError, match=r"refuses to build.*not damaged.*numpy") as error:
+        load_checkpoint(path)
+    assert "corrupted" not in str(error.value)
 
 
 # --- History ------------------------------------------------------------------------------------
@@ -277,6 +322,16 @@ def test_history_json_csv_and_plot(tmp_path):
     history.plot(tmp_path / "h.png")
     assert (tmp_path / "h.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["h.json", "h.png", "sub"]
+
+
+def test_history_stores_plain_numbers(tmp_path):
+    # NumPy's float64 is a float subclass: kept as it is, it would make a checkpoint that
+    # torch.load(..., weights_only=True) refuses.
+    history = History([{**RECORD, "train_loss": np.float64(0.25), "lr": np.float32(0.5).item()}])
+    assert type(history.last["train_loss"]) is float and history.last["train_loss"] == 0.25
+    model = torch.nn.Linear(3, 2)
+    path = save_checkpoint(tmp_path / "last.pt", model=model, epoch=1, history=history)
+    assert History.from_dict(load_checkpoint(path)["history"]) == history
 
 
 def test_history_rejects_bad_records_and_files(tmp_path):

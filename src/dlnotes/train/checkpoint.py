@@ -23,7 +23,9 @@ killed while saving leaves the previous checkpoint whole.
 from __future__ import annotations
 
 import os
+import pickle
 import random
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,32 @@ FORMAT = "dlnotes-checkpoint"
 VERSION = 1
 _REQUIRED = ("format", "version", "epoch", "model", "optimizer", "scheduler", "history",
              "loader", "rng", "extra")  # fmt: skip
+# What `torch.load(..., weights_only=True)` rebuilds, besides tensors and the containers below.
+_PLAIN = (type(None), bool, int, float, complex, str, bytes, torch.Size, torch.dtype, torch.device)
+
+
+def _check_loadable(value: object, where: str) -> None:
+    """Raises TypeError if `value` holds an object that `weights_only=True` loading refuses.
+
+    Checked before writing, since such a file would be saved without complaint and then refuse
+    to load. Exact types: a NumPy float64 is a float subclass, but it is pickled as NumPy's.
+    """
+    if isinstance(value, torch.Tensor) or type(value) in _PLAIN:
+        return
+    if type(value) in (dict, OrderedDict):
+        for key, item in value.items():  # type: ignore[attr-defined]
+            _check_loadable(key, f"a key of {where}")
+            _check_loadable(item, f"{where}[{key!r}]")
+    elif type(value) in (list, tuple, set):
+        for index, item in enumerate(value):  # type: ignore[arg-type]
+            _check_loadable(item, f"{where}[{index}]")
+    else:
+        kind = f"{type(value).__module__}.{type(value).__qualname__}"
+        raise TypeError(
+            f"Invalid {where}: {value!r} is a {kind}, which torch.load(..., weights_only=True) "
+            f"cannot read back; store plain numbers, strings, lists, dicts or tensors "
+            f"(e.g. float(x), str(path))"
+        )
 
 
 def get_rng_state() -> dict[str, Any]:
@@ -128,6 +156,9 @@ def save_checkpoint(
 
     Raises:
         ValueError: If `epoch` is not a non-negative int.
+        TypeError: If something to save, e.g. in `extra`, is not a tensor, number, string,
+            bool, `None`, list, tuple, set or dict of them (`torch.load(..., weights_only=True)`
+            could not read it back); nothing is written then.
 
     Examples:
         >>> import tempfile, torch
@@ -157,6 +188,7 @@ def save_checkpoint(
         "rng": get_rng_state(),
         "extra": extra if extra is not None else {},
     }
+    _check_loadable(checkpoint, "checkpoint")
     with atomic_open(path, "wb") as file:
         torch.save(checkpoint, file)
     return Path(path)
@@ -179,14 +211,28 @@ def load_checkpoint(
 
     Raises:
         FileNotFoundError: If there is no such file.
-        ValueError: If the file is truncated, corrupted, or not a dlnotes checkpoint; the
-            message names the file.
+        ValueError: If the file is truncated, corrupted, not a dlnotes checkpoint, or holds an
+            object that `weights_only=True` loading refuses; the message names the file.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"Checkpoint not found: {path}")
     try:
         checkpoint = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as exc:
+        if "weights only" not in str(exc).lower():
+            raise ValueError(
+                f"{path}: cannot read the checkpoint; the file is truncated or corrupted "
+                f"(UnpicklingError: {str(exc).splitlines()[0] if str(exc) else ''})"
+            ) from exc
+        # A whole file that holds an object outside weights_only's list (saved by other code).
+        lines = [line.strip() for line in str(exc).splitlines()]
+        reason = next((line for line in lines if line.startswith("WeightsUnpickler")), lines[0])
+        raise ValueError(
+            f"{path}: the checkpoint holds an object that torch.load(..., weights_only=True) "
+            f"refuses to build, so it is not loaded; the file is not damaged "
+            f"({reason.split('. Please')[0]})"
+        ) from exc
     except Exception as exc:  # torch reports a broken zip or pickle with many exception types
         raise ValueError(
             f"{path}: cannot read the checkpoint; the file is truncated or corrupted "

@@ -39,13 +39,17 @@ def _check_record(record: object) -> dict[str, Any]:
     epoch = record["epoch"]
     if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 1:
         raise ValueError(f"Invalid epoch: {epoch!r} (expected an int >= 1)")
+    checked: dict[str, Any] = {"epoch": int(epoch)}
     for name in _FIELDS[1:]:
         value = record[name]
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
             raise TypeError(f"Invalid {name}: {value!r} (expected a number or None)")
-    return {name: record[name] for name in _FIELDS}
+        # A subclass such as NumPy's float64 becomes a plain float: a checkpoint that holds one
+        # would not load with weights_only=True.
+        if value is not None:
+            value = int(value) if isinstance(value, int) else float(value)
+        checked[name] = value
+    return checked
 
 
 class History:
