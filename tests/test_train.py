@@ -365,3 +365,12 @@ def test_progress_bar_shows_the_live_loss(digits, capsys, monkeypatch):
     assert "epoch 1/1" in err and "loss=" in err
     fit(model, optimizer, train_loader, num_epochs=1, progress=None)  # stderr is no terminal
     assert capsys.readouterr().err == ""
+
+
+def test_config_keeps_an_empty_hidden_tuple():
+    # () is a model without hidden layers (softmax regression), not "use the default".
+    from dlnotes.train import TrainConfig
+
+    assert TrainConfig(hidden_features=()).resolved().hidden_features == ()
+    assert TrainConfig().resolved().hidden_features == (64,)
+    assert TrainConfig(dataset="mnist").resolved().hidden_features == (256,)

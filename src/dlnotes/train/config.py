@@ -115,11 +115,12 @@ class TrainConfig:
     def resolved(self) -> TrainConfig:
         """Returns a copy with the `None` sizes replaced by the data set's defaults."""
         hidden, batch_size, num_epochs = _DEFAULTS[self.dataset]
+        # `is None`, not `or`: hidden_features=() is a model without hidden layers, not a default.
         return dataclasses.replace(
             self,
-            hidden_features=self.hidden_features or hidden,
-            batch_size=self.batch_size or batch_size,
-            num_epochs=self.num_epochs or num_epochs,
+            hidden_features=hidden if self.hidden_features is None else self.hidden_features,
+            batch_size=batch_size if self.batch_size is None else self.batch_size,
+            num_epochs=num_epochs if self.num_epochs is None else self.num_epochs,
         )
 
 
