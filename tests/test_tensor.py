@@ -132,6 +132,15 @@ class TestNumpyRoundTrip:
         t[1] = 2.0
         assert a[1] == 2.0
 
+    def test_to_numpy_of_a_parameter_shares_memory(self):
+        # detach() copies nothing: a "before the step" snapshot needs copy=True.
+        w = torch.nn.Parameter(torch.zeros(3))
+        before, snapshot = to_numpy(w), to_numpy(w, copy=True)
+        with torch.no_grad():
+            w.add_(1.0)
+        np.testing.assert_array_equal(before, [1.0, 1.0, 1.0])
+        np.testing.assert_array_equal(snapshot, [0.0, 0.0, 0.0])
+
     def test_to_numpy_copy(self):
         t = torch.zeros(3)
         a = to_numpy(t, copy=True)
@@ -151,6 +160,10 @@ class TestNumpyRoundTrip:
         a[0] = 9.0
         assert t[0].item() == 9.0
         assert t.dtype == torch.float64
+
+    def test_from_numpy_rejects_a_dtype_name(self):
+        with pytest.raises(TypeError, match="Invalid dtype: 'float32'"):
+            from_numpy(np.arange(3.0), dtype="float32")
 
     def test_from_numpy_dtype_copies(self):
         a = np.arange(3.0)

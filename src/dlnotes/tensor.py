@@ -227,8 +227,10 @@ def to_numpy(tensor: torch.Tensor, *, copy: bool = False) -> np.ndarray:
     """Converts a tensor to a NumPy array, whatever its device or autograd state.
 
     `tensor.numpy()` refuses tensors that require grad or live on a GPU; this detaches and moves
-    to the CPU first. For a CPU tensor that needs neither, the array shares memory with the
-    tensor (changing one changes the other) unless `copy=True`.
+    to the CPU first. Detaching copies nothing: for any CPU tensor, a parameter that requires
+    grad included, the array shares memory with the tensor (changing one changes the other, so a
+    snapshot of weights taken before an optimizer step moves with them) unless `copy=True`. A
+    GPU tensor is copied to the CPU anyway.
 
     Args:
         tensor: The tensor to convert.
@@ -280,7 +282,7 @@ def from_numpy(
         The tensor.
 
     Raises:
-        TypeError: If `array` is not a NumPy array.
+        TypeError: If `array` is not a NumPy array, or `dtype` is not a `torch.dtype`.
         ValueError: If the device is not available.
 
     Examples:
@@ -294,6 +296,8 @@ def from_numpy(
     """
     if not isinstance(array, np.ndarray):
         raise TypeError(f"Expected a numpy.ndarray, got {type(array).__name__}: {array!r}")
+    if dtype is not None and not isinstance(dtype, torch.dtype):
+        raise TypeError(f"Invalid dtype: {dtype!r} (expected a torch.dtype, e.g. torch.float32)")
     tensor = torch.from_numpy(array if array.flags.writeable else array.copy())
     target = get_device(device) if device is not None else tensor.device
     out = tensor.to(device=target, dtype=dtype or tensor.dtype)
