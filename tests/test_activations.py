@@ -213,6 +213,17 @@ class TestSoftmax:
         assert softmax(x, 0).item() == 1.0
         assert log_softmax(x, -1).item() == 0.0
 
+    @pytest.mark.parametrize(
+        ("fn", "ref"), [(softmax, torch.softmax), (log_softmax, F.log_softmax)]
+    )
+    @pytest.mark.parametrize(("shape", "dim"), [((2, 0), 1), ((2, 0), 0), ((0, 3), 1)])
+    def test_empty_tensor_like_torch(self, fn, ref, shape, dim):
+        x = torch.zeros(shape, dtype=torch.float64, requires_grad=True)
+        out = fn(x, dim)
+        assert out.shape == ref(x, dim).shape == shape
+        out.sum().backward()
+        assert x.grad is not None and x.grad.shape == shape
+
     @pytest.mark.parametrize("fn", [softmax, log_softmax])
     def test_bad_dim(self, fn):
         with pytest.raises(ValueError, match=r"Invalid dim: 2 for a tensor with 2 dimension"):

@@ -110,3 +110,17 @@ def test_train_bad_schedule_exits_2(capsys):
         main(["train", "--schedule", "step"])
     assert exc.value.code == 2
     assert "argument --schedule: invalid choice: 'step'" in capsys.readouterr().err
+
+
+def test_train_failure_exits_1_and_ctrl_c_130(tmp_path, capsys, monkeypatch):
+    # Exit statuses as main() documents them: 1 for a run that fails, 130 after Ctrl-C.
+    missing = ["train", "--dataset", "mnist", "--data-dir", str(tmp_path), "--no-progress"]
+    assert main(missing) == 1
+    assert "dlnotes train: error:" in capsys.readouterr().err
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("dlnotes.train.run", interrupted)  # cli imports it when called
+    assert main(["train", "--no-progress", "--checkpoint-dir", str(tmp_path)]) == 130
+    assert f"resume with --resume --checkpoint-dir {tmp_path}" in capsys.readouterr().err

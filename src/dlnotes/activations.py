@@ -2,7 +2,10 @@ r"""Activation functions written from elementary tensor operations.
 
 Each function here is built from `torch.exp`, `torch.expm1`, `torch.erf`, `torch.where` and
 arithmetic, so that autograd differentiates exactly the formula in the docstring; the tests check
-values and gradients against `torch.nn.functional` in float64, extreme inputs included.
+values and gradients against `torch.nn.functional` in float64, extreme inputs included. The one
+exception is [`relu`][dlnotes.activations.relu], whose derivative is written by hand (a
+`torch.autograd.Function`) for speed; its docstring says where its gradient differs from
+torch's (at NaN).
 
 - [`sigmoid`][dlnotes.activations.sigmoid], [`tanh`][dlnotes.activations.tanh]: the classic
   saturating functions, written so that $x = \pm 1000$ neither overflows nor loses the gradient.
@@ -309,6 +312,8 @@ def softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
                 [0.5000, 0.5000]])
     """
     _check_dim(x, dim)
+    if x.numel() == 0:  # nothing to normalise, and amax() has no maximum of an empty dimension
+        return x.clone()
     # The shift is a constant for the gradient (softmax does not depend on it), so detach it.
     shifted = x - x.amax(dim=dim, keepdim=True).detach()
     e = torch.exp(shifted)
@@ -344,6 +349,8 @@ def log_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
         tensor([-1000.,     0.])
     """
     _check_dim(x, dim)
+    if x.numel() == 0:  # as in softmax
+        return x.clone()
     shifted = x - x.amax(dim=dim, keepdim=True).detach()
     return shifted - torch.log(torch.exp(shifted).sum(dim=dim, keepdim=True))
 

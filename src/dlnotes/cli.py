@@ -240,7 +240,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: The arguments, without the program name; `sys.argv[1:]` by default.
 
     Returns:
-        The exit status: 0 on success, 2 on a usage error.
+        The exit status: 0 on success; 1 when training fails (missing data, a NaN loss, a bad
+        checkpoint), with the reason on the standard error; 2 on a usage error (argparse exits
+        with it itself); 130 after Ctrl-C, as a shell reports a process stopped by SIGINT.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
