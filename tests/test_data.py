@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import gzip
 import itertools
 import math
+import os
+import re
 import shutil
 from pathlib import Path
 
@@ -187,6 +190,49 @@ class TestIdx:
             write_idx(tmp_path / "f", torch.tensor(3, dtype=torch.uint8))
         with pytest.raises(TypeError, match=r"got list"):
             write_idx(tmp_path / "f", [1, 2])
+
+    @pytest.mark.parametrize("name", ["x-idx3-ubyte", "x-idx3-ubyte.gz"])
+    def test_failed_overwrite_keeps_the_old_file(self, tmp_path, monkeypatch, name):
+        path = tmp_path / name
+        old = sample_tensor(torch.uint8)
+        write_idx(path, old)
+        old_bytes = path.read_bytes()
+        real_fdopen = os.fdopen
+
+        class DiskFull:
+            """A file that takes half of each write, then fails as a full disk does."""
+
+            def __init__(self, file):
+                self._file = file
+
+            def write(self, data):
+                self._file.write(data[: len(data) // 2])
+                raise OSError(errno.ENOSPC, "No space left on device")
+
+            def __getattr__(self, attr):
+                return getattr(self._file, attr)
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc_info):
+                self._file.close()
+
+        monkeypatch.setattr(os, "fdopen", lambda *args, **kw: DiskFull(real_fdopen(*args, **kw)))
+        with pytest.raises(OSError, match=r"No space left on device"):
+            write_idx(path, torch.ones(10, 28, 28, dtype=torch.uint8))
+        monkeypatch.undo()
+        assert path.read_bytes() == old_bytes
+        assert torch.equal(read_idx(path), old)
+        assert [p.name for p in tmp_path.iterdir()] == [name]  # no temporary file left
+        new = torch.ones(10, 28, 28, dtype=torch.uint8)
+        write_idx(path, new)
+        assert torch.equal(read_idx(path), new)
+        assert [p.name for p in tmp_path.iterdir()] == [name]
+
+    def test_write_creates_the_folder(self, tmp_path):
+        write_idx(tmp_path / "new" / "raw" / "labels", torch.zeros(3, dtype=torch.uint8))
+        assert read_idx(tmp_path / "new" / "raw" / "labels").tolist() == [0, 0, 0]
 
 
 # ---------------------------------------------------------------------- MNIST-like sets
@@ -397,6 +443,29 @@ class TestDigits:
     def test_invalid_fraction(self, fraction):
         with pytest.raises(ValueError, match=r"Invalid test_fraction"):
             load_digits_split(fraction)
+
+    @pytest.mark.parametrize(("fraction", "empty"), [(0.001, "test"), (0.999, "training")])
+    def test_fraction_that_empties_a_split(self, fraction, empty):
+        with pytest.raises(
+            ValueError, match=rf"Invalid test_fraction: {fraction} .*the {empty} set empty"
+        ):
+            load_digits_split(fraction)
+
+    def test_fractions_at_the_edge_keep_one_image_per_largest_class(self, digits):
+        # Only the largest classes reach round(f * size) == 1 (or == size - 1): the check for an
+        # empty split must look at the per-class rounding, not at f * 1797.
+        counts = torch.bincount(digits[1])
+        largest = int(counts.max())
+        n_largest = int((counts == largest).sum())
+        small = 0.5 / largest * 0.999
+        for fraction in (small, 0.5 / largest):  # round(0.5) == 0
+            with pytest.raises(ValueError, match=r"the test set empty"):
+                load_digits_split(fraction)
+        with pytest.raises(ValueError, match=r"the training set empty"):
+            load_digits_split(1 - small)
+        small = 0.5 / largest * 1.001
+        assert len(load_digits_split(small).y_test) == n_largest
+        assert len(load_digits_split(1 - small).y_train) == n_largest
 
 
 # ----------------------------------------------------------------------------- notMNIST
@@ -609,6 +678,39 @@ class TestToFloatImages:
             to_float_images(torch.zeros(2, dtype=torch.uint8), mean=0.5, std=0.0)
         with pytest.raises(TypeError, match=r"Invalid dtype: torch.int32"):
             to_float_images(torch.zeros(2, dtype=torch.uint8), dtype=torch.int32)
+
+    @pytest.mark.parametrize("dtype", ["float32", float, np.float32, None], ids=repr)
+    def test_rejects_a_dtype_that_is_not_a_torch_dtype(self, dtype):
+        with pytest.raises(TypeError, match=rf"Invalid dtype: {re.escape(repr(dtype))} "):
+            to_float_images(torch.zeros(2, dtype=torch.uint8), dtype=dtype)
+
+    @pytest.mark.parametrize(
+        ("name", "mean_shape", "std_shape"),
+        [
+            ("mean", (3, 1, 1), ()),  # per-channel stats on images without a channel axis
+            ("std", (), (3, 1, 1)),
+            ("mean", (2, 4, 28, 28), ()),  # broadcasts, but would enlarge the images
+            ("std", (28,), (1, 28, 1, 1)),
+        ],
+    )
+    def test_rejects_stats_that_do_not_broadcast(self, name, mean_shape, std_shape):
+        images = torch.zeros(4, 28, 28, dtype=torch.uint8)
+        shape = (mean_shape, std_shape)[name == "std"]
+        with pytest.raises(
+            ValueError,
+            match=rf"Invalid {name} shape: {re.escape(str(shape))} .*\(4, 28, 28\)",
+        ):
+            to_float_images(images, mean=torch.zeros(mean_shape), std=torch.ones(std_shape))
+
+    def test_per_channel_stats(self):
+        images = torch.randint(0, 256, (2, 3, 4, 4), generator=torch.Generator().manual_seed(0))
+        images = images.to(torch.uint8)
+        mean, std = torch.tensor([0.1, 0.2, 0.3]), torch.tensor([0.5, 1.0, 2.0])
+        X = to_float_images(images, mean=mean[:, None, None], std=std[:, None, None])
+        expected = (images / 255.0 - mean[:, None, None]) / std[:, None, None]
+        torch.testing.assert_close(X, expected)
+        X = to_float_images(images, mean=torch.tensor(0.5), std=torch.full((4,), 0.5))
+        torch.testing.assert_close(X, (images / 255.0 - 0.5) / 0.5)
 
 
 # ---------------------------------------------------------------------------- synthetic

@@ -64,7 +64,9 @@ def load_digits_split(
         float32 in [0, 1] of shape (N, 64) or (N, 1, 8, 8), labels as int64 in [0, 9].
 
     Raises:
-        ValueError: If `test_fraction` is not strictly between 0 and 1.
+        ValueError: If `test_fraction` is not strictly between 0 and 1, or so close to 0 or 1
+            that the test or the training set would be empty (here below about 0.0027 or above
+            about 0.9973, where no class gives an image to the smaller set).
         ImportError: If scikit-learn is not installed.
 
     Examples:
@@ -82,11 +84,21 @@ def load_digits_split(
     y = torch.from_numpy(target).to(torch.int64)  # (1797,)
     X = X.reshape(len(X), 64) if flatten else X.unsqueeze(1)  # (N, 64) or (N, 1, 8, 8)
 
+    classes = [torch.nonzero(y == label).flatten() for label in range(10)]
+    n_tests = [round(test_fraction * len(members)) for members in classes]
+    if sum(n_tests) in (0, len(y)):
+        empty = "test" if sum(n_tests) == 0 else "training"
+        sizes = sorted(len(members) for members in classes)
+        raise ValueError(
+            f"Invalid test_fraction: {test_fraction!r} (leaves the {empty} set empty: "
+            f"round(test_fraction * class_size) is {'0' if empty == 'test' else 'class_size'} "
+            f"for every class, of {sizes[0]} to {sizes[-1]} images; expected a fraction further "
+            "from 0 and 1)"
+        )
+
     generator = torch.Generator().manual_seed(seed)
     is_test = torch.zeros(len(y), dtype=torch.bool)
-    for label in range(10):
-        members = torch.nonzero(y == label).flatten()
-        n_test = round(test_fraction * len(members))
+    for members, n_test in zip(classes, n_tests, strict=True):
         chosen = members[torch.randperm(len(members), generator=generator)[:n_test]]
         is_test[chosen] = True
     return DataSplit(X[~is_test], y[~is_test], X[is_test], y[is_test])

@@ -148,10 +148,12 @@ def write_idx(path: str | os.PathLike[str], tensor: torch.Tensor) -> None:
     """Writes a tensor as an IDX file, gzip-compressed when `path` ends in `.gz`.
 
     The inverse of [`read_idx`][dlnotes.data.read_idx]. The gzip header's time stamp is fixed,
-    so the same tensor always gives the same bytes (and the same md5).
+    so the same tensor always gives the same bytes (and the same md5). The file is written
+    atomically: to a temporary file in the same folder, renamed over `path` once complete, so an
+    interrupted write leaves any old file whole.
 
     Args:
-        path: The file to write; its folder must exist.
+        path: The file to write; its folder is created if missing.
         tensor: A tensor of dtype uint8, int8, int16, int32, float32 or float64 with at least
             one dimension, each of size below $2^{32}$.
 
@@ -186,4 +188,9 @@ def write_idx(path: str | os.PathLike[str], tensor: torch.Tensor) -> None:
     path = Path(path)
     if path.suffix == ".gz":
         payload = gzip.compress(payload, mtime=0)
-    path.write_bytes(payload)
+    # Imported here: dlnotes.train imports dlnotes.data, so a module-level import would be
+    # circular. By the time this runs, importing `dlnotes` has loaded dlnotes.train anyway.
+    from dlnotes.train._atomic import atomic_open
+
+    with atomic_open(path, "wb") as file:
+        file.write(payload)

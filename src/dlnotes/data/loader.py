@@ -41,8 +41,9 @@ def to_float_images(
 
     Args:
         images: A uint8 tensor, e.g. (N, 28, 28) from [`load_mnist`][dlnotes.data.load_mnist].
-        mean: $\mu$, subtracted after scaling (a float, or a tensor that broadcasts, such as
-            one value per channel of shape (C, 1, 1)); for MNIST 0.1307 is customary.
+        mean: $\mu$, subtracted after scaling (a float, or a tensor that broadcasts to the
+            images' shape, such as one value per channel of shape (C, 1, 1)); for MNIST 0.1307
+            is customary.
         std: $\sigma$, the divisor, positive; for MNIST 0.3081. Give both or neither.
         dtype: The floating-point dtype of the result.
 
@@ -50,8 +51,10 @@ def to_float_images(
         A new tensor of `dtype` with the shape of `images`.
 
     Raises:
-        TypeError: If `images` is not a uint8 tensor or `dtype` is not floating point.
-        ValueError: If only one of `mean` and `std` is given, or `std` is not positive.
+        TypeError: If `images` is not a uint8 tensor or `dtype` is not a floating-point
+            `torch.dtype`.
+        ValueError: If only one of `mean` and `std` is given, either does not broadcast to the
+            shape of `images`, or `std` is not positive.
 
     Examples:
         >>> import torch
@@ -64,17 +67,33 @@ def to_float_images(
     if not isinstance(images, torch.Tensor) or images.dtype != torch.uint8:
         got = images.dtype if isinstance(images, torch.Tensor) else type(images).__name__
         raise TypeError(f"Expected a uint8 tensor of images, got {got}")
-    if not dtype.is_floating_point:
-        raise TypeError(f"Invalid dtype: {dtype} (expected a floating-point dtype)")
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"Invalid dtype: {dtype!r} (expected a floating-point torch.dtype)")
     if (mean is None) != (std is None):
         raise ValueError(f"Give both mean and std or neither; got mean={mean}, std={std}")
-    X = images.to(dtype).div_(255.0)
-    if mean is not None and std is not None:
-        std_t = torch.as_tensor(std, dtype=dtype, device=images.device)
-        if not bool((std_t > 0).all()):
-            raise ValueError(f"Invalid std: {std} (expected > 0)")
-        X.sub_(torch.as_tensor(mean, dtype=dtype, device=images.device)).div_(std_t)
-    return X
+    if mean is None or std is None:
+        return images.to(dtype).div_(255.0)
+    mean_t = torch.as_tensor(mean, dtype=dtype, device=images.device)
+    std_t = torch.as_tensor(std, dtype=dtype, device=images.device)
+    for name, stat in (("mean", mean_t), ("std", std_t)):
+        # In place, X - mean and X / std must keep the images' shape.
+        if not _broadcasts_to(stat.shape, images.shape):
+            raise ValueError(
+                f"Invalid {name} shape: {tuple(stat.shape)} (expected a shape that broadcasts "
+                f"to the images' shape {tuple(images.shape)} without enlarging it, such as "
+                "(C, 1, 1) for images of shape (N, C, H, W))"
+            )
+    if not bool((std_t > 0).all()):
+        raise ValueError(f"Invalid std: {std} (expected > 0)")
+    return images.to(dtype).div_(255.0).sub_(mean_t).div_(std_t)
+
+
+def _broadcasts_to(shape: torch.Size, target: torch.Size) -> bool:
+    """Whether a tensor of `shape` broadcasts against one of `target` to exactly `target`."""
+    try:
+        return torch.broadcast_shapes(shape, target) == target
+    except RuntimeError:
+        return False
 
 
 def _check_int(name: str, value: object, minimum: int) -> int:
