@@ -307,6 +307,7 @@ def test_step_without_closure_and_lazy_state(name: str) -> None:
         (Adagrad, {"initial_accumulator_value": -2}, r"initial_accumulator_value value: -2"),
         (Adagrad, {"eps": -1e-10}, r"Invalid epsilon value: -1e-10"),
         (RMSprop, {"alpha": -0.1}, r"Invalid alpha value: -0.1"),
+        (RMSprop, {"alpha": 1.5}, r"Invalid alpha value: 1.5 \(must be <= 1\)"),
         (RMSprop, {"momentum": -1}, r"Invalid momentum value: -1"),
         (RMSprop, {"eps": -1.0}, r"Invalid epsilon value: -1.0"),
         (Adam, {"betas": (1.0, 0.999)}, r"Invalid beta parameter at index 0: 1.0 "),

@@ -52,8 +52,9 @@ class RMSprop(torch.optim.Optimizer):
         $\sqrt{v_t - \bar g_t^2 + \epsilon}$, and keeps the learning rate inside the momentum
         buffer (as Sutskever et al. do for SGD), which agrees with torch's $\gamma b_t$ only
         while $\gamma$ is constant. Unlike `torch.optim.RMSprop`: no `foreach`, `capturable` or
-        `differentiable` options, the learning rate is a number (not a tensor), and sparse
-        gradients are rejected (torch rejects them too).
+        `differentiable` options, the learning rate is a number (not a tensor), sparse
+        gradients are rejected (torch rejects them too), and so is $\alpha > 1$, which torch
+        accepts although it gives $1 - \alpha < 0$, a negative $v_t$ and a NaN update.
 
     Args:
         params: The parameters to optimise, or dicts defining parameter groups.
@@ -67,7 +68,7 @@ class RMSprop(torch.optim.Optimizer):
 
     Raises:
         TypeError: If a hyper-parameter is not a real number.
-        ValueError: If a hyper-parameter is negative.
+        ValueError: If a hyper-parameter is negative, or `alpha` is above 1.
 
     Examples:
         >>> import torch
@@ -102,6 +103,8 @@ class RMSprop(torch.optim.Optimizer):
         check_range(momentum, "momentum value")
         check_range(weight_decay, "weight_decay value")
         check_range(alpha, "alpha value")
+        if alpha > 1:  # 1 - alpha < 0 would make v_t negative
+            raise ValueError(f"Invalid alpha value: {alpha} (must be <= 1)")
         defaults = {
             "lr": lr,
             "momentum": momentum,
