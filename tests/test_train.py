@@ -209,7 +209,7 @@ def test_checkpoint_loads_with_weights_only_and_round_trips(digits, tmp_path):
     raw = torch.load(tmp_path / "last.pt", weights_only=True)
     assert raw["format"] == "dlnotes-checkpoint" and raw["epoch"] == 1
     assert raw["loader"] == {"epoch": 1, "seed": 1}
-    assert set(raw["rng"]) == {"python", "numpy", "torch", "cuda"}
+    assert set(raw["rng"]) == {"python", "numpy", "torch", "cuda", "mps"}
     assert History.from_dict(raw["history"]) == history
     assert raw["scheduler"]["last_epoch"] == 1
 
@@ -221,6 +221,22 @@ def test_rng_state_round_trip_covers_python_numpy_torch():
     assert (random.random(), np.random.rand(), torch.rand(1).item()) == a
     with pytest.raises(ValueError, match="Invalid random state"):
         set_rng_state({"python": [3, [1, 2], None]})
+
+
+def test_rng_state_saves_and_restores_mps_where_available(monkeypatch):
+    # No Apple GPU here: a stand-in generator checks the plumbing; without MPS the entry is None.
+    assert get_rng_state()["mps"] is None or torch.backends.mps.is_available()
+    generator = {"state": torch.tensor([1, 2, 3], dtype=torch.uint8)}
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    monkeypatch.setattr(torch.mps, "get_rng_state", lambda: generator["state"].clone())
+    monkeypatch.setattr(torch.mps, "set_rng_state", lambda s: generator.update(state=s.clone()))
+    state = get_rng_state()
+    assert torch.equal(state["mps"], torch.tensor([1, 2, 3], dtype=torch.uint8))
+    generator["state"] = torch.tensor([9, 9, 9], dtype=torch.uint8)  # the run draws on
+    set_rng_state(state)
+    assert torch.equal(generator["state"], torch.tensor([1, 2, 3], dtype=torch.uint8))
+    del state["mps"]  # a checkpoint from before the entry existed
+    set_rng_state(state)
 
 
 def test_corrupted_or_truncated_checkpoint_is_a_clear_error(tmp_path):

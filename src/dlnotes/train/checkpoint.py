@@ -9,7 +9,7 @@ A checkpoint is one dict saved by `torch.save`:
 | `model`, `optimizer`, `scheduler` | their `state_dict()`s (`None` where there is none) |
 | `history` | the [`History`][dlnotes.train.History] as `{"history": [...], ...}` |
 | `loader` | the training loader's `{"epoch": ..., "seed": ...}`, or `None` |
-| `rng` | the random states of Python, NumPy, torch's CPU generator and each CUDA device |
+| `rng` | the random states of Python, NumPy, torch's CPU generator, each CUDA device and MPS |
 | `extra` | anything else the caller passed (a configuration, say) |
 
 Everything in it is a tensor, dict, list, string, number, bool or `None`, which is what
@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from dlnotes.tensor import _mps_available
 from dlnotes.train._atomic import atomic_open
 from dlnotes.train.history import History
 
@@ -76,7 +77,7 @@ def _check_loadable(value: object, where: str) -> None:
 
 
 def get_rng_state() -> dict[str, Any]:
-    """Returns the global random states of Python, NumPy and torch (CPU and CUDA).
+    """Returns the global random states of Python, NumPy and torch (CPU, CUDA and MPS).
 
     Returns:
         A dict of lists, numbers and uint8 tensors that `torch.save` stores and
@@ -99,14 +100,17 @@ def get_rng_state() -> dict[str, Any]:
         "numpy": [str(name), keys.tolist(), int(pos), int(has_gauss), float(cached_gaussian)],
         "torch": torch.get_rng_state(),
         "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+        # Apple's GPU has one generator of its own (dropout on device="mps" draws from it).
+        "mps": torch.mps.get_rng_state() if _mps_available() else None,
     }
 
 
 def set_rng_state(state: dict[str, Any]) -> None:
     """Restores the random states saved by [`get_rng_state`][dlnotes.train.get_rng_state].
 
-    CUDA states are restored only where CUDA is available (a checkpoint from a GPU machine still
-    resumes on a CPU, though not bit for bit).
+    CUDA and MPS states are restored only where that device is available (a checkpoint from a
+    GPU machine still resumes on a CPU, though not bit for bit). A state saved before the MPS
+    entry existed restores the rest.
 
     Args:
         state: The dict `get_rng_state` returned.
@@ -123,6 +127,8 @@ def set_rng_state(state: dict[str, Any]) -> None:
         torch.set_rng_state(state["torch"].cpu())
         if state["cuda"] and torch.cuda.is_available():
             torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda"]])
+        if state.get("mps") is not None and _mps_available():
+            torch.mps.set_rng_state(state["mps"].cpu())
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise ValueError(f"Invalid random state: {exc}") from exc
 
