@@ -274,6 +274,39 @@ class TestValue:
         with pytest.raises(OverflowError, match=r"exp\(1000.0\)"):
             Value(1000.0).exp()
 
+    @pytest.mark.parametrize(("x", "n"), [(0.0, -1), (0.0, -0.5), (-0.0, -2.0)])
+    def test_zero_to_a_negative_power(self, x, n):
+        with pytest.raises(
+            ZeroDivisionError,
+            match=rf"Division by zero: cannot raise {x} to the negative power {n}$",
+        ):
+            Value(x) ** n
+
+    def test_pow_overflow_names_the_value_and_exponent(self):
+        with pytest.raises(
+            OverflowError, match=r"Raising 10.0 to the power 1000 overflows a float"
+        ):
+            Value(10.0) ** 1000
+        with pytest.raises(OverflowError, match=r"Raising -10.0 to the power 1001.0 overflows"):
+            Value(-10.0) ** 1001.0
+        # The result fits (1e300), its derivative -1.5 * x ** -2.5 (1e500) does not.
+        with pytest.raises(
+            OverflowError, match=r"derivative of x \*\* -1.5 at x = 1e-200 \(-1.5 \* x \*\* -2.5\)"
+        ):
+            Value(1e-200) ** -1.5
+
+    def test_pow_with_numpy_exponents(self):
+        # NumPy's own power would warn and give inf instead of raising.
+        np = pytest.importorskip("numpy")
+        y = Value(2.0) ** np.int64(3)
+        assert (y.data, y.op, y.local_grads) == (8.0, "**3", (12.0,))
+        with pytest.raises(OverflowError, match=r"Raising 10.0 to the power 1000 overflows"):
+            Value(10.0) ** np.int64(1000)
+        with pytest.raises(OverflowError, match=r"Raising 10.0 to the power 1000.0 overflows"):
+            Value(10.0) ** np.float64(1000.0)
+        with pytest.raises(ZeroDivisionError, match=r"cannot raise 0.0 to the negative power -1"):
+            Value(0.0) ** np.int64(-1)
+
     @pytest.mark.parametrize("other", ["a", None, [1.0], True])
     def test_arithmetic_with_non_numbers(self, other):
         for op in (

@@ -40,7 +40,7 @@ a survey", *Journal of Machine Learning Research* 18(153):1-43, 2018.
 from __future__ import annotations
 
 import math
-from numbers import Real
+from numbers import Integral, Real
 
 __all__ = ["Value", "to_mermaid", "topological_order"]
 
@@ -169,24 +169,44 @@ class Value:
         return NotImplemented if (other := _as_value(other)) is None else other / self
 
     def __pow__(self, exponent: float) -> Value:
-        """Raises to a constant power: `x ** 2`, `x ** -1`, `x ** 0.5`.
+        r"""Raises to a constant power: `x ** 2`, `x ** -1`, `x ** 0.5`.
 
         Raises:
             TypeError: If `exponent` is a `Value` (the engine has no rule for $a^b$ with both
                 variable) or not a number.
             ValueError: If a negative value is raised to a non-integer power.
+            ZeroDivisionError: If 0 is raised to a negative power ($0^{-n} = 1 / 0^n$), as
+                `Value(1.0) / 0` does.
+            OverflowError: If the result or its derivative $n x^{n-1}$ does not fit in a float
+                (`Value(10.0) ** 1000`).
         """
         if isinstance(exponent, Value) or not _is_number(exponent):
             raise TypeError(
                 f"The exponent must be an int or float constant, got "
                 f"{type(exponent).__name__}: {exponent!r} (write exp(b * log(a)) for a**b)"
             )
-        x, n = self.data, exponent
-        if x < 0 and not float(n).is_integer():
+        # Python numbers, so that NumPy scalars raise on overflow instead of warning
+        x, n = self.data, int(exponent) if isinstance(exponent, Integral) else float(exponent)
+        if x < 0 and not (isinstance(n, int) or n.is_integer()):
             raise ValueError(
                 f"Cannot raise the negative value {x!r} to the non-integer power {n!r}"
             )
-        return Value(x**n, children=(self,), op=f"**{n}", local_grads=(_power_derivative(x, n),))
+        if x == 0 and n < 0:
+            raise ZeroDivisionError(
+                f"Division by zero: cannot raise {x!r} to the negative power {n!r}"
+            )
+        try:
+            out = x**n
+        except OverflowError:
+            raise OverflowError(f"Raising {x!r} to the power {n!r} overflows a float") from None
+        try:
+            local = _power_derivative(x, n)
+        except OverflowError:
+            raise OverflowError(
+                f"The derivative of x ** {n!r} at x = {x!r} ({n!r} * x ** {n - 1!r}) "
+                "overflows a float"
+            ) from None
+        return Value(out, children=(self,), op=f"**{n}", local_grads=(local,))
 
     def __neg__(self) -> Value:
         return Value(-self.data, children=(self,), op="neg", local_grads=(-1,))

@@ -375,9 +375,10 @@ def diagnostic_posterior(
         A float64 tensor of shape `(T + 1,)`: $P(\text{ill})$ before any result, then after each.
 
     Raises:
-        TypeError: If a probability is not a number or a result is not 0/1.
-        ValueError: If a probability is outside [0, 1], a result is not 0/1, or the results
-            are impossible (say a negative after a perfect test's positive).
+        TypeError: If a probability or a result is not a number.
+        ValueError: If a probability is outside [0, 1], a result is a number other than 0
+            and 1 (such as 2 or 0.5), `results` is not one-dimensional, or the results are
+            impossible (say a negative after a perfect test's positive).
 
     Examples:
         A rare disease (1%) and a good test (sensitivity 99%, specificity 95%): after one
@@ -585,12 +586,17 @@ class BetaBernoulli:
         $$p(z) \propto \sigma(z)^{\alpha}\, \sigma(-z)^{\beta},$$
 
         which is smooth and bounded even where $p(\theta)$ is infinite at 0 or 1 ($\alpha < 1$
-        or $\beta < 1$). The cumulative trapezoid rule on `num_points` values of $z$, spread over
-        the range where $p(z)$ exceeds $e^{-40}$ times its peak, gives the CDF, and linear
-        interpolation inverts it. With the default grid the CDF at the returned bounds is within
-        $10^{-6}$ of its target (checked against the exact CDF for integer $\alpha, \beta$ up
-        to 20,000), and where $\alpha$ or $\beta$ lies in $[0.05, 1)$ the bounds are within a
-        relative $10^{-4}$ of the exact ones. The error shrinks as `num_points`$^{-2}$.
+        or $\beta < 1$). The cumulative trapezoid rule on `num_points` values
+        $z_0 < z_1 < \dots$, a step $h$ apart and spread over the range where $p(z)$ exceeds
+        $e^{-40}$ times its peak, gives the CDF at the grid points once its leading error is
+        removed (the Euler–Maclaurin correction
+        $-\frac{h^2}{12}\big(p'(z_i) - p'(z_0)\big)$). Linear interpolation inverts it, and
+        two Newton steps refine each bound, with the CDF between grid points integrated by
+        3-point Gauss–Legendre quadrature. With the default grid the CDF at the returned
+        bounds is within $10^{-10}$ of its target (checked against the exact CDF for integer
+        $\alpha, \beta$ up to 20,000), and, for `mass` up to 0.99, where $\alpha$ or $\beta$
+        lies in $[0.05, 1)$ the bounds are within a relative $10^{-7}$ of the exact ones. The
+        error shrinks as `num_points`$^{-4}$.
         Parameters much below 0.05 put mass at $\theta < 10^{-300}$ (or as close to 1), beyond
         float64 and the grid, and the interval is then not accurate.
 
@@ -631,14 +637,34 @@ class BetaBernoulli:
         inside = coarse[log_p_coarse >= log_p_coarse.max() - 40]
         lo, hi = inside[0].item() - 0.1, inside[-1].item() + 0.1
         z = torch.linspace(lo, hi, num_points, dtype=torch.float64)  # (N,)
+        h = (hi - lo) / (num_points - 1)
         log_p_z = log_p(z)  # (N,)
-        density = (log_p_z - log_p_z.max()).exp()  # (N,), peak 1 so that nothing overflows
-        cdf = torch.cat([z.new_zeros(1), torch.cumulative_trapezoid(density, z)])  # (N,)
-        cdf = cdf / cdf[-1]
-        q = torch.tensor([(1 - mass) / 2, (1 + mass) / 2], dtype=torch.float64)  # (2,)
-        # cdf[i - 1] < q <= cdf[i]
+        log_peak = log_p_z.max()
+
+        def density(z: torch.Tensor) -> torch.Tensor:
+            return (log_p(z) - log_peak).exp()  # peak about 1, so that nothing overflows
+
+        p_z = (log_p_z - log_peak).exp()  # (N,)
+        # dp/dz = p(z) (alpha sigma(-z) - beta sigma(z)) = p(z) (alpha - (alpha + beta) sigma(z))
+        slope = p_z * (self.alpha - (self.alpha + self.beta) * torch.sigmoid(z))  # (N,)
+        cdf = torch.cat([z.new_zeros(1), torch.cumulative_trapezoid(p_z, z)])  # (N,)
+        # Euler-Maclaurin: the trapezoid rule's error is h^2/12 (p'(z_i) - p'(z_0)) + O(h^4)
+        cdf = cdf - h**2 / 12 * (slope - slope[0])
+        total = cdf[-1]  # the CDF is left unnormalised, and the targets scaled instead
+        q = torch.tensor([(1 - mass) / 2, (1 + mass) / 2], dtype=torch.float64) * total  # (2,)
+        # cdf[i - 1] < q <= cdf[i]; linear interpolation in that cell is the first estimate
         i = torch.searchsorted(cdf, q).clamp(1, num_points - 1)  # (2,)
         step = (cdf[i] - cdf[i - 1]).clamp_min(torch.finfo(torch.float64).tiny)
         z_q = z[i - 1] + (q - cdf[i - 1]) / step * (z[i] - z[i - 1])
+        # Newton steps on the CDF, integrated from the cell's left end by 3-point Gauss-Legendre
+        nodes = torch.tensor([-(0.6**0.5), 0.0, 0.6**0.5], dtype=torch.float64)  # (3,)
+        weights = torch.tensor([5 / 9, 8 / 9, 5 / 9], dtype=torch.float64)  # (3,)
+        for _ in range(2):
+            half = (z_q - z[i - 1]) / 2  # (2,)
+            points = (z[i - 1] + half)[:, None] + half[:, None] * nodes  # (2, 3)
+            cdf_q = cdf[i - 1] + half * (weights * density(points)).sum(dim=1)  # (2,)
+            p_q = density(z_q)
+            z_q = torch.where(p_q > 0, z_q - (cdf_q - q) / p_q, z_q)
+            z_q = torch.minimum(torch.maximum(z_q, z[i - 1]), z[i])  # stay in the cell
         lower, upper = torch.sigmoid(z_q).tolist()
         return lower, upper
