@@ -439,9 +439,14 @@ class TestDigits:
         assert all(torch.equal(u, v) for u, v in zip(a, b, strict=True))
         assert not torch.equal(a.X_test, c.X_test)
 
-    @pytest.mark.parametrize("fraction", [0.0, 1.0, -0.1, 1.5, True])
+    @pytest.mark.parametrize("fraction", [0.0, 1.0, -0.1, 1.5, float("nan")])
     def test_invalid_fraction(self, fraction):
         with pytest.raises(ValueError, match=r"Invalid test_fraction"):
+            load_digits_split(fraction)
+
+    @pytest.mark.parametrize("fraction", ["0.2", None, True])
+    def test_fraction_that_is_not_a_number(self, fraction):
+        with pytest.raises(TypeError, match=rf"Invalid test_fraction: {fraction!r}"):
             load_digits_split(fraction)
 
     @pytest.mark.parametrize(("fraction", "empty"), [(0.001, "test"), (0.999, "training")])

@@ -12,6 +12,7 @@ Digits" data set (UCI Machine Learning Repository, 1998).
 from __future__ import annotations
 
 import functools
+import numbers
 from typing import NamedTuple
 
 import numpy as np
@@ -64,6 +65,7 @@ def load_digits_split(
         float32 in [0, 1] of shape (N, 64) or (N, 1, 8, 8), labels as int64 in [0, 9].
 
     Raises:
+        TypeError: If `test_fraction` is not a real number.
         ValueError: If `test_fraction` is not strictly between 0 and 1, or so close to 0 or 1
             that the test or the training set would be empty (here below about 0.0027 or above
             about 0.9973, where no class gives an image to the smaller set).
@@ -77,7 +79,9 @@ def load_digits_split(
         >>> float(X_train.min()), float(X_train.max())
         (0.0, 1.0)
     """
-    if isinstance(test_fraction, bool) or not 0.0 < float(test_fraction) < 1.0:
+    if isinstance(test_fraction, bool) or not isinstance(test_fraction, numbers.Real):
+        raise TypeError(f"Invalid test_fraction: {test_fraction!r} (expected a float)")
+    if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"Invalid test_fraction: {test_fraction} (expected 0 < test_fraction < 1)")
     images, target = _digits_arrays()
     X = torch.from_numpy(images).to(torch.float32).div_(16.0)  # (1797, 8, 8), 0..16 -> [0, 1]
