@@ -284,3 +284,19 @@ class TestBuiltSite:
 def test_external_link_report_is_current():
     message = import_file(ROOT / "tools" / "external_links.py", "external_links").check()
     assert message is None, message
+
+
+def test_external_link_check_ignores_moved_lines_but_not_new_links(tmp_path):
+    tool = import_file(ROOT / "tools" / "external_links.py", "external_links")
+    (tmp_path / "docs").mkdir()
+    page = tmp_path / "docs" / "a.en.md"
+    page.write_text("See [Adam](https://arxiv.org/abs/1412.6980).\n", encoding="utf-8")
+    (tmp_path / "docs" / "a.ko.md").write_text(page.read_text(encoding="utf-8"), encoding="utf-8")
+    report = tmp_path / "report.md"
+    report.write_text(tool.render(tmp_path), encoding="utf-8")
+    assert "docs/a.en.md:1" in report.read_text(encoding="utf-8")
+    page.write_text("A new first line.\n\n" + page.read_text(encoding="utf-8"), encoding="utf-8")
+    assert tool.check(tmp_path, report) is None  # the link moved to line 3: still current
+    page.write_text(page.read_text(encoding="utf-8") + "[SGD](https://example.org/sgd)\n")
+    message = tool.check(tmp_path, report)
+    assert message is not None and "https://example.org/sgd" in message

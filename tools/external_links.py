@@ -12,7 +12,9 @@ not external and are left out.
 
 The report is the reviewed list of where the course sends readers: a link checker (or a person)
 can work through it, and a test (`tests/test_links.py`) fails while it is stale, so a new
-external link is reviewed in the commit that adds it. URLs that look malformed (white space,
+external link is reviewed in the commit that adds it. Stale means another set of links or
+files: the check ignores line numbers, which any edit above a link moves (they are those of the
+last time the report was written). URLs that look malformed (white space,
 unbalanced parentheses, `http://` for a host that serves https, an `arXiv:` id of the wrong
 shape) are listed in the report, not refused: some are deliberate.
 """
@@ -48,6 +50,8 @@ SPACED_LINK = re.compile(r"\]\((https?://[^)\n]*\s[^)\n]*)\)")
 ARXIV = re.compile(r"\barXiv:\s*([^\s\]]+)", re.IGNORECASE)
 ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?")
 DOI = re.compile(r"\bdoi:\s*(10\.\d{4,9}/[^\s\]]+)", re.IGNORECASE)
+# The line number after a file in the report's Where cells: `docs/history.en.md:584`.
+LINE_NUMBER = re.compile(r"(?<=\.md|\.py)(?::\d+)|(?<=\.ipynb)(?::\d+)")
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "[::1]"}
 # Hosts that serve https: an http:// link to them is a downgrade (or a copy of an old link).
 HTTPS_HOSTS = {
@@ -232,11 +236,18 @@ def _cell(url: str) -> str:
     return "`" + url.replace("|", "%7C") + "`"
 
 
+def _without_line_numbers(text: str) -> str:
+    return LINE_NUMBER.sub("", text)
+
+
 def check(root: Path = ROOT, report: Path = REPORT) -> str | None:
-    """Returns None if `report` is current, else a message with a diff."""
+    """Returns None if `report` is current, else a message with a diff.
+
+    Line numbers do not count: a report is current while it lists the same URLs in the same
+    files, however the lines around them have moved."""
     expected = render(root)
     actual = report.read_text(encoding="utf-8") if report.is_file() else ""
-    if actual == expected:
+    if _without_line_numbers(actual) == _without_line_numbers(expected):
         return None
     diff = difflib.unified_diff(
         actual.splitlines(),
