@@ -42,11 +42,11 @@ def _check_record(record: object) -> dict[str, Any]:
     checked: dict[str, Any] = {"epoch": int(epoch)}
     for name in _FIELDS[1:]:
         value = record[name]
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            raise TypeError(f"Invalid {name}: {value!r} (expected a number or None)")
-        # A subclass such as NumPy's float64 becomes a plain float: a checkpoint that holds one
-        # would not load with weights_only=True.
         if value is not None:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f"Invalid {name}: {value!r} (expected a number or None)")
+            # A subclass such as NumPy's float64 becomes a plain float: a checkpoint that holds
+            # one would not load with weights_only=True.
             value = int(value) if isinstance(value, int) else float(value)
         checked[name] = value
     return checked
