@@ -123,8 +123,8 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _train_config(config: TrainConfig, args: argparse.Namespace) -> int:
+    from dlnotes._atomic import atomic_open
     from dlnotes.train import run
-    from dlnotes.train._atomic import atomic_open
     from dlnotes.train.distributed import is_main_process, world_size
 
     main = is_main_process()  # rank 0 alone prints and writes files

@@ -94,10 +94,9 @@ def load_digits_split(
         empty = "test" if sum(n_tests) == 0 else "training"
         sizes = sorted(len(members) for members in classes)
         raise ValueError(
-            f"Invalid test_fraction: {test_fraction!r} (leaves the {empty} set empty: "
-            f"round(test_fraction * class_size) is {'0' if empty == 'test' else 'class_size'} "
-            f"for every class, of {sizes[0]} to {sizes[-1]} images; expected a fraction further "
-            "from 0 and 1)"
+            f"Invalid test_fraction: {test_fraction!r} (leaves the {empty} set empty: each "
+            f"class, of {sizes[0]} to {sizes[-1]} images, sends round(test_fraction * size) of "
+            "them to the test set; expected a fraction further from 0 and 1)"
         )
 
     generator = torch.Generator().manual_seed(seed)

@@ -30,6 +30,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from dlnotes._atomic import atomic_open
+
 __all__ = ["read_idx", "write_idx"]
 
 # IDX type code -> big-endian NumPy dtype.
@@ -188,9 +190,5 @@ def write_idx(path: str | os.PathLike[str], tensor: torch.Tensor) -> None:
     path = Path(path)
     if path.suffix == ".gz":
         payload = gzip.compress(payload, mtime=0)
-    # Imported here: dlnotes.train imports dlnotes.data, so a module-level import would be
-    # circular. By the time this runs, importing `dlnotes` has loaded dlnotes.train anyway.
-    from dlnotes.train._atomic import atomic_open
-
     with atomic_open(path, "wb") as file:
         file.write(payload)

@@ -32,8 +32,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from dlnotes._atomic import atomic_open
 from dlnotes.tensor import _mps_available
-from dlnotes.train._atomic import atomic_open
 from dlnotes.train.history import History
 
 __all__ = [
@@ -225,24 +225,19 @@ def load_checkpoint(
         raise FileNotFoundError(f"Checkpoint not found: {path}")
     try:
         checkpoint = torch.load(path, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as exc:
-        if "weights only" not in str(exc).lower():
-            raise ValueError(
-                f"{path}: cannot read the checkpoint; the file is truncated or corrupted "
-                f"(UnpicklingError: {str(exc).splitlines()[0] if str(exc) else ''})"
-            ) from exc
-        # A whole file that holds an object outside weights_only's list (saved by other code).
-        lines = [line.strip() for line in str(exc).splitlines()]
-        reason = next((line for line in lines if line.startswith("WeightsUnpickler")), lines[0])
-        raise ValueError(
-            f"{path}: the checkpoint holds an object that torch.load(..., weights_only=True) "
-            f"refuses to build, so it is not loaded; the file is not damaged "
-            f"({reason.split('. Please')[0]})"
-        ) from exc
     except Exception as exc:  # torch reports a broken zip or pickle with many exception types
+        lines = [line.strip() for line in str(exc).splitlines()]
+        if isinstance(exc, pickle.UnpicklingError) and "weights only" in str(exc).lower():
+            # A whole file that holds an object outside weights_only's list (saved by other code).
+            reason = next((line for line in lines if line.startswith("WeightsUnpickler")), lines[0])
+            raise ValueError(
+                f"{path}: the checkpoint holds an object that torch.load(..., weights_only=True) "
+                f"refuses to build, so it is not loaded; the file is not damaged "
+                f"({reason.split('. Please')[0]})"
+            ) from exc
         raise ValueError(
             f"{path}: cannot read the checkpoint; the file is truncated or corrupted "
-            f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
+            f"({type(exc).__name__}: {lines[0] if lines else ''})"
         ) from exc
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != FORMAT:
         raise ValueError(f"{path}: not a dlnotes checkpoint (no format={FORMAT!r} entry)")

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from dlnotes.train._atomic import atomic_open
+from dlnotes._atomic import atomic_open
 
 __all__ = ["History"]
 
