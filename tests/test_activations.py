@@ -10,33 +10,15 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlnotes.activations import (
-    ACTIVATIONS,
-    Activation,
-    gelu,
-    get_activation,
-    identity,
-    leaky_relu,
-    log_softmax,
-    relu,
-    sigmoid,
-    softmax,
-    tanh,
-)
+from dlnotes.activations import Activation, gelu, log_softmax, relu, sigmoid, softmax, tanh
 
 # (ours, torch's) pairs of element-wise functions.
 ELEMENTWISE = {
     "sigmoid": (sigmoid, torch.sigmoid),
     "tanh": (tanh, torch.tanh),
     "relu": (relu, F.relu),
-    "leaky_relu": (leaky_relu, F.leaky_relu),
-    "leaky_relu_0.2": (
-        lambda x: leaky_relu(x, negative_slope=0.2),
-        lambda x: F.leaky_relu(x, negative_slope=0.2),
-    ),
     "gelu": (gelu, F.gelu),
     "gelu_tanh": (lambda x: gelu(x, "tanh"), lambda x: F.gelu(x, approximate="tanh")),
-    "identity": (identity, lambda x: x),
 }
 
 EXTREMES = [-1000.0, -30.0, -20.0, -1.0, -1e-8, 0.0, 1e-8, 1.0, 20.0, 30.0, 1000.0]
@@ -126,20 +108,20 @@ class TestElementwise:
     def test_gradient_at_zero(self):
         # The kinks and the |x| trick must give torch's one-sided conventions at exactly 0.
         x = torch.zeros(1, dtype=torch.float64)
-        expected = {"sigmoid": 0.25, "tanh": 1.0, "relu": 0.0, "leaky_relu": 0.01, "gelu": 0.5}
+        expected = {"sigmoid": 0.25, "tanh": 1.0, "relu": 0.0, "gelu": 0.5}
         for name, slope in expected.items():
-            _, g = values_and_grads(get_activation(name), x)
+            _, g = values_and_grads(ELEMENTWISE[name][0], x)
             assert g.item() == pytest.approx(slope, rel=1e-15), name
 
     def test_nan_and_inf_like_torch(self):
         x = torch.tensor([float("nan"), float("inf"), -float("inf")], dtype=torch.float64)
-        for name in ("sigmoid", "tanh", "relu", "leaky_relu"):
+        for name in ("sigmoid", "tanh", "relu"):
             ours, theirs = ELEMENTWISE[name]
             torch.testing.assert_close(ours(x), theirs(x), equal_nan=True)
 
     def test_relu_gradient_at_nan_and_inf(self):
-        # sign(out) is the derivative: 1 at +inf, 0 at -inf, and 0 at NaN (sign(NaN) is 0 in
-        # torch), where torch.relu passes the incoming gradient (the weight 1) on.
+        # clamp_min's slope: 1 at +inf, 0 at -inf, and 0 at NaN, where torch.relu passes the
+        # incoming gradient (the weight 1) on.
         x = torch.tensor([float("nan"), float("inf"), -float("inf")], dtype=torch.float64)
         _, g = values_and_grads(relu, x)
         assert g.tolist() == [0.0, pytest.approx(1 + 1 / 3), 0.0]
@@ -156,18 +138,13 @@ class TestElementwise:
         assert relu(torch.tensor([-2, 3])).tolist() == [0, 3]
 
     def test_rejects_non_tensor(self):
-        for fn in (sigmoid, tanh, relu, leaky_relu, gelu, identity):
+        for fn in (sigmoid, tanh, relu, gelu):
             with pytest.raises(TypeError, match=r"Expected a torch.Tensor, got list"):
                 fn([1.0, 2.0])
 
     def test_gelu_bad_approximate(self):
         with pytest.raises(ValueError, match=r"Invalid approximate: 'erf'"):
             gelu(torch.zeros(1), approximate="erf")
-
-    @pytest.mark.parametrize("slope", ["0.1", None, True])
-    def test_leaky_relu_bad_slope(self, slope):
-        with pytest.raises(TypeError, match="Invalid negative_slope"):
-            leaky_relu(torch.zeros(1), negative_slope=slope)
 
 
 class TestSoftmax:
@@ -236,20 +213,18 @@ class TestSoftmax:
             fn([1.0], dim=0)
 
 
-class TestRegistry:
+class TestActivationModule:
     def test_names(self):
-        assert set(ACTIVATIONS) == {"identity", "relu", "leaky_relu", "sigmoid", "tanh", "gelu"}
-        assert get_activation("relu") is relu
-        assert get_activation("GELU") is gelu
-        assert get_activation("identity") is identity
+        assert Activation("relu").fn is relu
+        assert Activation("GELU").fn is gelu
 
     def test_unknown_name_lists_valid_ones(self):
         with pytest.raises(ValueError, match=r"Unknown activation: 'swish'.*'relu'.*'gelu'"):
-            get_activation("swish")
+            Activation("swish")
 
     def test_non_string(self):
         with pytest.raises(TypeError, match=r"Invalid activation name: 3"):
-            get_activation(3)
+            Activation(3)
 
     @pytest.mark.parametrize(
         ("name", "module"),
@@ -257,9 +232,7 @@ class TestRegistry:
             ("relu", torch.nn.ReLU()),
             ("sigmoid", torch.nn.Sigmoid()),
             ("tanh", torch.nn.Tanh()),
-            ("leaky_relu", torch.nn.LeakyReLU()),
             ("gelu", torch.nn.GELU()),
-            ("identity", torch.nn.Identity()),
         ],
     )
     def test_module_matches_torch_module(self, name, module):

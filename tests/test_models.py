@@ -16,9 +16,7 @@ TORCH_ACTIVATIONS = {
     "relu": nn.ReLU,
     "sigmoid": nn.Sigmoid,
     "tanh": nn.Tanh,
-    "leaky_relu": nn.LeakyReLU,
     "gelu": nn.GELU,
-    "identity": nn.Identity,
 }
 
 
@@ -153,11 +151,10 @@ class TestLinear:
         with pytest.raises(TypeError, match=r"Invalid in_features: 2.0"):
             Linear(2.0, 2)
 
-    def test_wrong_input_shape(self):
-        with pytest.raises(ValueError, match=r"Invalid input shape: \(5, 4\).*in_features=3"):
+    def test_wrong_input_shape_is_torchs_error(self):
+        # Checked by the matrix product itself, as in torch.nn.Linear, not again in forward.
+        with pytest.raises(RuntimeError, match=r"5x4 and 3x2"):
             Linear(3, 2)(torch.zeros(5, 4))
-        with pytest.raises(ValueError, match=r"Invalid input shape: \(\)"):
-            Linear(1, 2)(torch.tensor(1.0))
 
 
 class TestLinearRegression:
@@ -322,6 +319,6 @@ class TestMLP:
         with pytest.raises(error, match=message):
             MLP(**args)
 
-    def test_wrong_input_shape(self):
-        with pytest.raises(ValueError, match=r"Invalid input shape: \(2, 3, 5\).*\(N, 784\)"):
+    def test_wrong_input_shape_is_torchs_error(self):
+        with pytest.raises(RuntimeError, match=r"cannot be multiplied"):
             MLP(784, 8, 10)(torch.zeros(2, 3, 5))

@@ -1,20 +1,17 @@
 r"""Activation functions written from elementary tensor operations.
 
-Each function here is built from `torch.exp`, `torch.expm1`, `torch.erf`, `torch.where` and
-arithmetic, so that autograd differentiates exactly the formula in the docstring; the tests check
-values and gradients against `torch.nn.functional` in float64, extreme inputs included. The one
-exception is [`relu`][dlnotes.activations.relu], whose derivative is written by hand (a
-`torch.autograd.Function`) for speed; its docstring says where its gradient differs from
-torch's (at NaN).
+Each function here is built from `torch.exp`, `torch.expm1`, `torch.erf`, `torch.where`,
+`clamp_min` and arithmetic, so that autograd differentiates exactly the formula in the docstring;
+the tests check values and gradients against `torch.nn.functional` in float64, extreme inputs
+included.
 
 - [`sigmoid`][dlnotes.activations.sigmoid], [`tanh`][dlnotes.activations.tanh]: the classic
   saturating functions, written so that $x = \pm 1000$ neither overflows nor loses the gradient.
-- [`relu`][dlnotes.activations.relu], [`leaky_relu`][dlnotes.activations.leaky_relu],
-  [`gelu`][dlnotes.activations.gelu]: the rectifiers used in modern networks.
+- [`relu`][dlnotes.activations.relu], [`gelu`][dlnotes.activations.gelu]: the rectifiers used
+  in modern networks.
 - [`softmax`][dlnotes.activations.softmax], [`log_softmax`][dlnotes.activations.log_softmax]:
   logits to probabilities, shifted by the maximum for stability.
-- [`get_activation`][dlnotes.activations.get_activation] and
-  [`Activation`][dlnotes.activations.Activation]: look a function up by name, or wrap it as a
+- [`Activation`][dlnotes.activations.Activation]: an element-wise activation, by name, as a
   `torch.nn.Module`; [`dlnotes.models.MLP`][dlnotes.models.MLP] builds its layers this way.
 """
 
@@ -25,19 +22,7 @@ from collections.abc import Callable
 
 import torch
 
-__all__ = [
-    "ACTIVATIONS",
-    "Activation",
-    "gelu",
-    "get_activation",
-    "identity",
-    "leaky_relu",
-    "log_softmax",
-    "relu",
-    "sigmoid",
-    "softmax",
-    "tanh",
-]
+__all__ = ["Activation", "gelu", "log_softmax", "relu", "sigmoid", "softmax", "tanh"]
 
 
 def _check_tensor(x: object) -> None:
@@ -52,19 +37,6 @@ def _exp_minus_abs(x: torch.Tensor, scale: float = 1.0) -> torch.Tensor:
     on it there; choosing the sign with `torch.where` keeps the slope of $-x$ at 0.
     """
     return torch.exp(scale * torch.where(x >= 0, -x, x))
-
-
-def identity(x: torch.Tensor) -> torch.Tensor:
-    """Returns `x` unchanged: the "activation" of a linear model.
-
-    Examples:
-        >>> import torch
-        >>> from dlnotes.activations import identity
-        >>> identity(torch.tensor([-1.0, 2.0]))
-        tensor([-1.,  2.])
-    """
-    _check_tensor(x)
-    return x
 
 
 def sigmoid(x: torch.Tensor) -> torch.Tensor:
@@ -146,8 +118,8 @@ def relu(x: torch.Tensor) -> torch.Tensor:
     "Deep sparse rectifier neural networks", AISTATS 2011. Its derivative does not shrink for
     positive inputs, unlike the sigmoid's.
 
-    Differences from torch: the gradient at a NaN input is 0; `torch.relu` passes the incoming
-    gradient on there.
+    Differences from torch: the gradient at a NaN input is 0 (the slope of `clamp_min`);
+    `torch.relu` passes the incoming gradient on there.
 
     Args:
         x: Input tensor, any shape.
@@ -165,67 +137,8 @@ def relu(x: torch.Tensor) -> torch.Tensor:
         tensor([0., 0., 3.])
     """
     _check_tensor(x)
-    return _ReLU.apply(x)
-
-
-class _ReLU(torch.autograd.Function):
-    """max(0, x) with the derivative written out: 1 where the output is positive, else 0.
-
-    Written as `torch.where(x <= 0, 0, x)`, autograd would derive the same function, but on the
-    CPU `where` and comparisons (which make a bool mask) run about ten times slower than
-    `clamp_min` and `sign`, once forward and again backward: a tenth of a training step of the
-    course's MLP.
-    """
-
-    @staticmethod
-    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
-        out = x.clamp_min(0)  # NaN stays NaN, as max(0, NaN) should
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
-        (out,) = ctx.saved_tensors
-        # ReLU'(x) = 1 where x > 0 and 0 where x <= 0 (x = 0 included, as in torch): that is
-        # sign(out), since out >= 0. torch's sign of NaN is 0, so a NaN input gets a zero
-        # gradient (torch's relu passes the gradient on). Multiplying is differentiable, so
-        # second derivatives (zero) work too.
-        return grad * out.sign()
-
-
-def leaky_relu(x: torch.Tensor, negative_slope: float = 0.01) -> torch.Tensor:
-    r"""The leaky ReLU: a small slope $\alpha$ for negative inputs instead of zero.
-
-    $$
-    \operatorname{LeakyReLU}(x) = \begin{cases} x & x > 0 \\ \alpha x & x \le 0 \end{cases},
-    \qquad
-    \operatorname{LeakyReLU}'(x) = \begin{cases} 1 & x > 0 \\ \alpha & x \le 0 \end{cases}
-    $$
-
-    From Maas, Hannun & Ng, "Rectifier nonlinearities improve neural network acoustic models",
-    ICML 2013 Workshop on Deep Learning for Audio, Speech and Language Processing. A unit whose
-    input is negative still gets a gradient, so it cannot "die" the way a ReLU unit can.
-
-    Args:
-        x: Input tensor, any shape.
-        negative_slope: The slope $\alpha$ for $x \le 0$; 0.01 as in the paper and in torch.
-
-    Returns:
-        A tensor of the same shape.
-
-    Raises:
-        TypeError: If `x` is not a tensor or `negative_slope` is not a real number.
-
-    Examples:
-        >>> import torch
-        >>> from dlnotes.activations import leaky_relu
-        >>> leaky_relu(torch.tensor([-2.0, 0.0, 3.0]), negative_slope=0.5)
-        tensor([-1.,  0.,  3.])
-    """
-    _check_tensor(x)
-    if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float)):
-        raise TypeError(f"Invalid negative_slope: {negative_slope!r} (expected a real number)")
-    return torch.where(x > 0, x, negative_slope * x)
+    # max(0, x): NaN stays NaN, and autograd's slope at x = 0 is 0, as torch's.
+    return x.clamp_min(0)
 
 
 def gelu(x: torch.Tensor, approximate: str = "none") -> torch.Tensor:
@@ -355,53 +268,22 @@ def log_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
     return shifted - torch.log(torch.exp(shifted).sum(dim=dim, keepdim=True))
 
 
-ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
-    "identity": identity,
+# The element-wise activations an `Activation` (and so an `MLP`) can be built from.
+_ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "relu": relu,
-    "leaky_relu": leaky_relu,
     "sigmoid": sigmoid,
     "tanh": tanh,
     "gelu": gelu,
 }
-"""The element-wise activations by name, with their default arguments."""
-
-
-def get_activation(name: str) -> Callable[[torch.Tensor], torch.Tensor]:
-    """Returns the element-wise activation function called `name`.
-
-    Args:
-        name: One of `"identity"`, `"relu"`, `"leaky_relu"`, `"sigmoid"`, `"tanh"`, `"gelu"`
-            (case does not matter).
-
-    Returns:
-        The function, e.g. [`relu`][dlnotes.activations.relu].
-
-    Raises:
-        TypeError: If `name` is not a string.
-        ValueError: If there is no activation of that name.
-
-    Examples:
-        >>> import torch
-        >>> from dlnotes.activations import get_activation
-        >>> get_activation("ReLU")(torch.tensor([-1.0, 2.0]))
-        tensor([0., 2.])
-    """
-    if not isinstance(name, str):
-        raise TypeError(f"Invalid activation name: {name!r} (expected a string)")
-    try:
-        return ACTIVATIONS[name.lower()]
-    except KeyError:
-        valid = ", ".join(repr(k) for k in ACTIVATIONS)
-        raise ValueError(f"Unknown activation: {name!r} (valid names: {valid})") from None
 
 
 class Activation(torch.nn.Module):
-    """An activation from [`get_activation`][dlnotes.activations.get_activation] as a module.
+    """An element-wise activation, chosen by name, as a module.
 
     Modules can go into `torch.nn.Sequential` and show up in a model's printout.
 
     Args:
-        name: The activation's name.
+        name: `"relu"`, `"sigmoid"`, `"tanh"` or `"gelu"` (case does not matter).
 
     Raises:
         TypeError: If `name` is not a string.
@@ -419,8 +301,13 @@ class Activation(torch.nn.Module):
 
     def __init__(self, name: str) -> None:
         super().__init__()
-        self.fn = get_activation(name)
+        if not isinstance(name, str):
+            raise TypeError(f"Invalid activation name: {name!r} (expected a string)")
         self.name = name.lower()
+        if self.name not in _ACTIVATIONS:
+            valid = ", ".join(repr(k) for k in _ACTIVATIONS)
+            raise ValueError(f"Unknown activation: {name!r} (valid names: {valid})")
+        self.fn = _ACTIVATIONS[self.name]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Applies the activation element-wise."""

@@ -20,17 +20,10 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from dlnotes._checks import check_int, check_range
 from dlnotes.activations import Activation
 
 __all__ = ["MLP", "Linear", "LinearRegression"]
-
-
-def _check_size(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"Invalid {name}: {value!r} (expected a positive int)")
-    if value <= 0:
-        raise ValueError(f"Invalid {name}: {value} (expected a positive int)")
-    return value
 
 
 class Linear(nn.Module):
@@ -88,8 +81,8 @@ class Linear(nn.Module):
         device: str | torch.device | None = None,
     ) -> None:
         super().__init__()
-        self.in_features = _check_size("in_features", in_features)
-        self.out_features = _check_size("out_features", out_features)
+        self.in_features = check_int("in_features", in_features, minimum=1)
+        self.out_features = check_int("out_features", out_features, minimum=1)
         factory = {"dtype": dtype, "device": device}
         self.weight = nn.Parameter(torch.empty(out_features, in_features, **factory))  # (out, in)
         if bias:
@@ -118,23 +111,10 @@ class Linear(nn.Module):
 
         Returns:
             Outputs of shape (N, *, out_features).
-
-        Raises:
-            ValueError: If the last dimension of `X` is not `in_features`.
         """
-        if X.dim() == 0 or X.shape[-1] != self.in_features:
-            raise ValueError(
-                f"Invalid input shape: {tuple(X.shape)} (expected the last dimension to be "
-                f"in_features={self.in_features})"
-            )
-        if X.dim() == 2 and self.bias is not None:
-            # bias + X A^T in one call, which `torch.nn.Linear` also uses for 2-D inputs: one
-            # pass over the output instead of two.
-            return torch.addmm(self.bias, X, self.weight.T)  # (N, in) @ (in, out) -> (N, out)
         y = X @ self.weight.T  # (N, *, in) @ (in, out) -> (N, *, out)
-        if self.bias is not None:
-            y = y + self.bias  # (out,) broadcasts over the leading dimensions
-        return y
+        # (out,) broadcasts over the leading dimensions
+        return y if self.bias is None else y + self.bias
 
     def extra_repr(self) -> str:
         """The sizes, as `torch.nn.Linear` prints them."""
@@ -171,7 +151,7 @@ class LinearRegression(nn.Module):
         ...     model.b[:] = 1.0
         >>> model(torch.tensor([[0.0], [3.0]]))
         tensor([[1.],
-                [7.]], grad_fn=<AddmmBackward0>)
+                [7.]], grad_fn=<AddBackward0>)
     """
 
     def __init__(
@@ -240,8 +220,7 @@ class MLP(nn.Module):
         hidden_features: The size of the hidden layer, or a sequence with one size per hidden
             layer; an empty sequence gives a linear model (softmax regression).
         out_features: Number of outputs, e.g. classes.
-        activation: A name accepted by
-            [`get_activation`][dlnotes.activations.get_activation].
+        activation: A name accepted by [`Activation`][dlnotes.activations.Activation].
         dropout: Probability of zeroing a hidden unit during training, in [0, 1).
         generator: Random numbers for the default (`torch.nn.Linear`-style) initialisation.
 
@@ -282,8 +261,8 @@ class MLP(nn.Module):
         generator: torch.Generator | None = None,
     ) -> None:
         super().__init__()
-        self.in_features = _check_size("in_features", in_features)
-        self.out_features = _check_size("out_features", out_features)
+        self.in_features = check_int("in_features", in_features, minimum=1)
+        self.out_features = check_int("out_features", out_features, minimum=1)
         if isinstance(hidden_features, int):
             hidden_features = [hidden_features]
         if isinstance(hidden_features, (str, bytes)) or not isinstance(hidden_features, Sequence):
@@ -291,12 +270,10 @@ class MLP(nn.Module):
                 f"Invalid hidden_features: {hidden_features!r} (expected an int or a sequence "
                 "of ints)"
             )
-        self.hidden_features = tuple(_check_size("hidden_features", h) for h in hidden_features)
-        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)):
-            raise TypeError(f"Invalid dropout: {dropout!r} (expected a float in [0, 1))")
-        if not 0 <= dropout < 1:
-            raise ValueError(f"Invalid dropout: {dropout} (expected 0 <= dropout < 1)")
-        self.dropout = float(dropout)
+        self.hidden_features = tuple(
+            check_int("hidden_features", h, minimum=1) for h in hidden_features
+        )
+        self.dropout = check_range("dropout", dropout, 0.0, 1.0, high_open=True)
         Activation(activation)  # fails early, with the valid names, if the name is unknown
         self.activation = activation.lower()
 
@@ -318,17 +295,9 @@ class MLP(nn.Module):
 
         Returns:
             The outputs of the last layer, with no activation applied.
-
-        Raises:
-            ValueError: If the input shape fits none of these.
         """
         if X.dim() > 2 and X.shape[1:].numel() == self.in_features:
             X = X.flatten(1)  # (N, 1, 28, 28) -> (N, 784)
-        if X.dim() == 0 or X.shape[-1] != self.in_features:
-            raise ValueError(
-                f"Invalid input shape: {tuple(X.shape)} (expected (N, {self.in_features}), or "
-                f"trailing dimensions holding {self.in_features} numbers in all)"
-            )
         return self.layers(X)
 
     @torch.no_grad()
