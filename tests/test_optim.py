@@ -6,7 +6,6 @@ for hundreds of steps; the parameters and the optimizer state must agree to 1e-1
 
 from __future__ import annotations
 
-import collections
 import copy
 import inspect
 from collections.abc import Callable
@@ -15,10 +14,8 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from torch.utils._python_dispatch import TorchDispatchMode
 
 from dlnotes.optim import SGD, Adagrad, Adam, AdamW, RMSprop
-from dlnotes.optim._math import sqrt_plus_eps
 
 TOL = {"atol": 1e-12, "rtol": 1e-12}
 NUM_STEPS = 300
@@ -307,7 +304,7 @@ def test_step_without_closure_and_lazy_state(name: str) -> None:
         (Adagrad, {"initial_accumulator_value": -2}, r"initial_accumulator_value value: -2"),
         (Adagrad, {"eps": -1e-10}, r"Invalid epsilon value: -1e-10"),
         (RMSprop, {"alpha": -0.1}, r"Invalid alpha value: -0.1"),
-        (RMSprop, {"alpha": 1.5}, r"Invalid alpha value: 1.5 \(must be <= 1\)"),
+        (RMSprop, {"alpha": 1.5}, r"Invalid alpha value: 1.5 .*1.0\]"),
         (RMSprop, {"momentum": -1}, r"Invalid momentum value: -1"),
         (RMSprop, {"eps": -1.0}, r"Invalid epsilon value: -1.0"),
         (Adam, {"betas": (1.0, 0.999)}, r"Invalid beta parameter at index 0: 1.0 "),
@@ -325,7 +322,7 @@ def test_invalid_hyperparameters_raise(cls: type, kwargs: dict, message: str) ->
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda p: SGD(p, lr="0.1"), r"Invalid learning rate: '0.1' \(expected a real number\)"),
+        (lambda p: SGD(p, lr="0.1"), r"Invalid learning rate: '0.1' \(expected a number"),
         (lambda p: SGD(p, lr=True), r"Invalid learning rate: True"),
         (lambda p: Adam(p, lr=torch.tensor(0.1)), r"Invalid learning rate: tensor"),
         (lambda p: Adam(p, betas=0.9), r"Invalid betas: 0.9 \(expected a pair"),
@@ -339,16 +336,22 @@ def test_wrong_types_raise(make: Callable, message: str) -> None:
 
 
 @pytest.mark.parametrize("name", PAIRS)
-def test_sparse_and_complex_gradients_are_rejected(name: str) -> None:
+def test_complex_parameters_are_rejected_at_construction(name: str) -> None:
     ours_cls, _ = PAIRS[name]
-    p = torch.zeros(4, 2, requires_grad=True)
-    p.grad = torch.eye(4, 2).to_sparse()
-    with pytest.raises(RuntimeError, match=rf"{name} does not support sparse gradients"):
-        ours_cls([p]).step()
     z = torch.zeros(2, dtype=torch.complex128, requires_grad=True)
-    z.grad = torch.ones(2, dtype=torch.complex128)
-    with pytest.raises(TypeError, match=r"complex parameters \(got dtype torch.complex128\)"):
-        ours_cls([z]).step()
+    with pytest.raises(TypeError, match=rf"{name} does not support complex parameters"):
+        ours_cls([torch.zeros(1, requires_grad=True), z])
+
+
+def test_sgd_takes_sparse_gradients_like_torch() -> None:
+    p_ours, p_theirs = torch.ones(4, 2), torch.ones(4, 2)
+    ours = SGD([p_ours], lr=0.1, momentum=0.9)
+    theirs = torch.optim.SGD([p_theirs], lr=0.1, momentum=0.9)
+    for t in range(3):
+        for p, optimizer in [(p_ours, ours), (p_theirs, theirs)]:
+            p.grad = (torch.eye(4, 2) * (t + 1)).to_sparse()
+            optimizer.step()
+    torch.testing.assert_close(p_ours, p_theirs, **TOL)
 
 
 def test_adamw_stays_decoupled_after_loading_an_adam_state() -> None:
@@ -369,51 +372,8 @@ def test_adamw_is_not_adam_with_l2() -> None:
     assert not torch.allclose(p_w[0], p_l2[0], atol=1e-6)
 
 
-# sqrt_plus_eps: the adaptive optimizers' denominator, with torch.sqrt's slow path for zeros avoided.
-SPECIAL = [0.0, 1e-45, 1e-40, 1.1754943508222875e-38, 1e-30, 1e-20, 1e-12, 1e-6, 0.25, 3.0, 1e30]
-
-
-@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.bfloat16, torch.float16])
-@pytest.mark.parametrize("eps", [1e-8, 1e-6, 1e-9, 1e-10, 1e-20, 0.0])
-def test_sqrt_plus_eps_has_torchs_bits(dtype: torch.dtype, eps: float) -> None:
-    g = torch.Generator().manual_seed(0)
-    v = torch.cat([torch.tensor(SPECIAL), torch.rand(200, generator=g) ** 8]).to(dtype)
-    for t in [1, 2, 10, 1000]:
-        divisor = (1 - 0.999**t) ** 0.5
-        expected = v.sqrt().div_(divisor).add_(eps)
-        got = sqrt_plus_eps(v, eps, divisor)
-        assert got.dtype == dtype
-        assert torch.equal(got.view(-1), expected.view(-1)), (t, got - expected)
-    before = v.clone()
-    sqrt_plus_eps(v, eps)
-    assert torch.equal(v, before)  # v itself is left alone
-
-
-class CountOps(TorchDispatchMode):
-    """Counts the aten operations run inside the `with` block, by name."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.counts: collections.Counter[str] = collections.Counter()
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        self.counts[func.overloadpacket.__name__] += 1
-        return func(*args, **(kwargs or {}))
-
-
-def test_sqrt_plus_eps_raises_zeros_only_when_eps_swallows_them() -> None:
-    zeros = torch.zeros(3)
-    with CountOps() as ops:
-        sqrt_plus_eps(zeros, 1e-8, (1 - 0.999) ** 0.5)  # Adam's first step, float32
-    assert ops.counts["clamp_min"] == 1
-    with CountOps() as ops:
-        sqrt_plus_eps(zeros, 1e-10, (1 - 0.999) ** 0.5)  # too small an eps to swallow them
-        sqrt_plus_eps(zeros.half(), 1e-8)  # float16's smallest normal number is 6e-5
-    assert ops.counts["clamp_min"] == 0 and ops.counts["sqrt"] == 2
-
-
 def test_adam_with_zero_eps_and_zero_gradient_matches_torch() -> None:
-    # 0 / (√0 + 0) is NaN in torch's Adam; ours must not hide it by raising v above 0.
+    # 0 / (√0 + 0) is NaN in torch's Adam, and so in ours.
     p_ours, p_theirs = torch.ones(2, requires_grad=True), torch.ones(2, requires_grad=True)
     ours, theirs = Adam([p_ours], eps=0.0), torch.optim.Adam([p_theirs], eps=0.0)
     for p, optimizer in [(p_ours, ours), (p_theirs, theirs)]:

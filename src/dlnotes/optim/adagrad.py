@@ -7,8 +7,8 @@ from typing import Any
 
 import torch
 
-from dlnotes.optim._math import sqrt_plus_eps
-from dlnotes.optim._validate import check_range, dense_grads
+from dlnotes._checks import check_range
+from dlnotes.optim._validate import check_real
 
 __all__ = ["Adagrad"]
 
@@ -41,7 +41,8 @@ class Adagrad(torch.optim.Optimizer):
         `torch.optim.Adagrad` creates its state (`step`, `sum`) in the constructor; we create it
         at a parameter's first update, like the other optimizers, so the state dict is empty
         before the first step. Unlike torch: no `foreach`, `fused` or `differentiable` options,
-        the learning rate is a number (not a tensor), and sparse gradients are rejected.
+        the learning rate is a number (not a tensor), sparse gradients are not supported, and
+        complex parameters are rejected (torch optimizes their real and imaginary parts).
 
     Args:
         params: The parameters to optimise, or dicts defining parameter groups.
@@ -53,7 +54,7 @@ class Adagrad(torch.optim.Optimizer):
         maximize: Maximise the objective instead of minimising it.
 
     Raises:
-        TypeError: If a hyper-parameter is not a real number.
+        TypeError: If a hyper-parameter is not a real number, or a parameter is complex.
         ValueError: If a hyper-parameter is negative.
 
     Examples:
@@ -83,11 +84,11 @@ class Adagrad(torch.optim.Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        check_range(lr, "learning rate")
-        check_range(lr_decay, "lr_decay value")
-        check_range(weight_decay, "weight_decay value")
-        check_range(initial_accumulator_value, "initial_accumulator_value value")
-        check_range(eps, "epsilon value")
+        check_range("learning rate", lr, 0.0)
+        check_range("lr_decay value", lr_decay, 0.0)
+        check_range("weight_decay value", weight_decay, 0.0)
+        check_range("initial_accumulator_value value", initial_accumulator_value, 0.0)
+        check_range("epsilon value", eps, 0.0)
         defaults = {
             "lr": lr,
             "lr_decay": lr_decay,
@@ -97,6 +98,7 @@ class Adagrad(torch.optim.Optimizer):
             "maximize": maximize,
         }
         super().__init__(params, defaults)
+        check_real(self)
 
     @torch.no_grad()
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -108,10 +110,6 @@ class Adagrad(torch.optim.Optimizer):
 
         Returns:
             The closure's loss, or `None` without a closure.
-
-        Raises:
-            RuntimeError: If a gradient is sparse.
-            TypeError: If a parameter is complex.
         """
         loss = None
         if closure is not None:
@@ -120,8 +118,10 @@ class Adagrad(torch.optim.Optimizer):
 
         for group in self.param_groups:
             lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
-            for p, grad in dense_grads(group["params"], "Adagrad"):
-                state = self.state[p]
+            for p in group["params"]:
+                if p.grad is None:  # unused this step, or frozen: skipped, as torch does
+                    continue
+                grad, state = p.grad, self.state[p]
                 if not state:
                     # A tensor, as torch keeps it, so that state dicts move between the two.
                     state["step"] = torch.tensor(0.0)
@@ -140,5 +140,5 @@ class Adagrad(torch.optim.Optimizer):
                 # s_t = s_{t-1} + g_t²
                 s = state["sum"].addcmul_(grad, grad, value=1)
                 # θ_t = θ_{t-1} - γ̃_t g_t / (√s_t + ε)
-                p.addcdiv_(grad, sqrt_plus_eps(s, eps), value=-clr)
+                p.addcdiv_(grad, s.sqrt().add_(eps), value=-clr)
         return loss

@@ -7,8 +7,8 @@ from typing import Any
 
 import torch
 
-from dlnotes.optim._math import sqrt_plus_eps
-from dlnotes.optim._validate import check_range, dense_grads
+from dlnotes._checks import check_range
+from dlnotes.optim._validate import check_real
 
 __all__ = ["Adam", "AdamW"]
 
@@ -51,8 +51,8 @@ class Adam(torch.optim.Optimizer):
         gradient, which Adam then rescales per coordinate; Loshchilov and Hutter show that this
         is not weight decay, and [`AdamW`][dlnotes.optim.AdamW] is the fix. Unlike
         `torch.optim.Adam`: no `foreach`, `fused`, `capturable` or `differentiable` options,
-        the learning rate and betas are numbers (not tensors), and sparse gradients are
-        rejected (torch rejects them too).
+        the learning rate and betas are numbers (not tensors), and complex parameters are
+        rejected (torch optimizes their real and imaginary parts).
 
     Args:
         params: The parameters to optimise, or dicts defining parameter groups.
@@ -66,7 +66,8 @@ class Adam(torch.optim.Optimizer):
         decoupled_weight_decay: Decay the weights directly, as AdamW does.
 
     Raises:
-        TypeError: If a hyper-parameter is not a real number, or `betas` is not a pair.
+        TypeError: If a hyper-parameter is not a real number, `betas` is not a pair, or a
+            parameter is complex.
         ValueError: If a hyper-parameter is negative, or a beta is not in [0, 1).
 
     Examples:
@@ -105,11 +106,11 @@ class Adam(torch.optim.Optimizer):
             beta1, beta2 = betas
         except (TypeError, ValueError):
             raise TypeError(f"Invalid betas: {betas!r} (expected a pair of floats)") from None
-        check_range(lr, "learning rate")
-        check_range(eps, "epsilon value")
-        check_range(beta1, "beta parameter at index 0", below=1.0)
-        check_range(beta2, "beta parameter at index 1", below=1.0)
-        check_range(weight_decay, "weight_decay value")
+        check_range("learning rate", lr, 0.0)
+        check_range("epsilon value", eps, 0.0)
+        check_range("beta parameter at index 0", beta1, 0.0, 1.0, high_open=True)
+        check_range("beta parameter at index 1", beta2, 0.0, 1.0, high_open=True)
+        check_range("weight_decay value", weight_decay, 0.0)
         defaults = {
             "lr": lr,
             "betas": (beta1, beta2),
@@ -120,6 +121,7 @@ class Adam(torch.optim.Optimizer):
             "decoupled_weight_decay": decoupled_weight_decay,
         }
         super().__init__(params, defaults)
+        check_real(self)
 
     @torch.no_grad()
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -131,10 +133,6 @@ class Adam(torch.optim.Optimizer):
 
         Returns:
             The closure's loss, or `None` without a closure.
-
-        Raises:
-            RuntimeError: If a gradient is sparse.
-            TypeError: If a parameter is complex.
         """
         loss = None
         if closure is not None:
@@ -144,8 +142,10 @@ class Adam(torch.optim.Optimizer):
         for group in self.param_groups:
             lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
             beta1, beta2 = group["betas"]
-            for p, grad in dense_grads(group["params"], type(self).__name__):
-                state = self.state[p]
+            for p in group["params"]:
+                if p.grad is None:  # unused this step, or frozen: skipped, as torch does
+                    continue
+                grad, state = p.grad, self.state[p]
                 if not state:
                     # A tensor, as torch keeps it, so that state dicts move between the two.
                     state["step"] = torch.tensor(0.0)
@@ -173,13 +173,13 @@ class Adam(torch.optim.Optimizer):
                     # v^max_t = max(v^max_{t-1}, v_t)
                     v = torch.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
 
-                # The bias corrections are plain floats, and m̂_t is never formed: dividing by
-                # 1 - β1^t is folded into the step size, which saves a pass over the tensor.
+                # m̂_t and v̂_t are not formed as tensors: the bias corrections are numbers,
+                # applied to √v_t and to the step size, as torch does.
                 bias_correction1 = 1 - beta1**t
                 bias_correction2 = 1 - beta2**t
-                # √v̂_t + ε = √v_t / √(1 - β2^t) + ε, in a new tensor
-                denom = sqrt_plus_eps(v, eps, bias_correction2**0.5)
-                # θ_t = θ_{t-1} - γ m̂_t / (√v̂_t + ε)
+                # √v̂_t + ε = √v_t / √(1 - β2^t) + ε
+                denom = v.sqrt().div_(bias_correction2**0.5).add_(eps)
+                # θ_t = θ_{t-1} - γ m̂_t / (√v̂_t + ε), with m̂_t = m_t / (1 - β1^t)
                 p.addcdiv_(m, denom, value=-lr / bias_correction1)
         return loss
 
@@ -223,7 +223,8 @@ class AdamW(Adam):
         maximize: Maximise the objective instead of minimising it.
 
     Raises:
-        TypeError: If a hyper-parameter is not a real number, or `betas` is not a pair.
+        TypeError: If a hyper-parameter is not a real number, `betas` is not a pair, or a
+            parameter is complex.
         ValueError: If a hyper-parameter is negative, or a beta is not in [0, 1).
 
     Examples:

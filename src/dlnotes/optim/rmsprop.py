@@ -7,8 +7,8 @@ from typing import Any
 
 import torch
 
-from dlnotes.optim._math import sqrt_plus_eps
-from dlnotes.optim._validate import check_range, dense_grads
+from dlnotes._checks import check_range
+from dlnotes.optim._validate import check_real
 
 __all__ = ["RMSprop"]
 
@@ -53,7 +53,8 @@ class RMSprop(torch.optim.Optimizer):
         buffer (as Sutskever et al. do for SGD), which agrees with torch's $\gamma b_t$ only
         while $\gamma$ is constant. Unlike `torch.optim.RMSprop`: no `foreach`, `capturable` or
         `differentiable` options, the learning rate is a number (not a tensor), sparse
-        gradients are rejected (torch rejects them too), and so is $\alpha > 1$, which torch
+        gradients are not supported (nor are they in torch), complex parameters are rejected
+        (torch optimizes their real and imaginary parts), and so is $\alpha > 1$, which torch
         accepts although it gives $1 - \alpha < 0$, a negative $v_t$ and a NaN update.
 
     Args:
@@ -67,7 +68,7 @@ class RMSprop(torch.optim.Optimizer):
         maximize: Maximise the objective instead of minimising it.
 
     Raises:
-        TypeError: If a hyper-parameter is not a real number.
+        TypeError: If a hyper-parameter is not a real number, or a parameter is complex.
         ValueError: If a hyper-parameter is negative, or `alpha` is above 1.
 
     Examples:
@@ -98,13 +99,11 @@ class RMSprop(torch.optim.Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        check_range(lr, "learning rate")
-        check_range(eps, "epsilon value")
-        check_range(momentum, "momentum value")
-        check_range(weight_decay, "weight_decay value")
-        check_range(alpha, "alpha value")
-        if alpha > 1:  # 1 - alpha < 0 would make v_t negative
-            raise ValueError(f"Invalid alpha value: {alpha} (must be <= 1)")
+        check_range("learning rate", lr, 0.0)
+        check_range("epsilon value", eps, 0.0)
+        check_range("momentum value", momentum, 0.0)
+        check_range("weight_decay value", weight_decay, 0.0)
+        check_range("alpha value", alpha, 0.0, 1.0)  # 1 - α < 0 would make v_t negative
         defaults = {
             "lr": lr,
             "momentum": momentum,
@@ -115,6 +114,7 @@ class RMSprop(torch.optim.Optimizer):
             "maximize": maximize,
         }
         super().__init__(params, defaults)
+        check_real(self)
 
     @torch.no_grad()
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -126,10 +126,6 @@ class RMSprop(torch.optim.Optimizer):
 
         Returns:
             The closure's loss, or `None` without a closure.
-
-        Raises:
-            RuntimeError: If a gradient is sparse.
-            TypeError: If a parameter is complex.
         """
         loss = None
         if closure is not None:
@@ -139,8 +135,10 @@ class RMSprop(torch.optim.Optimizer):
         for group in self.param_groups:
             lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
             mu, weight_decay = group["momentum"], group["weight_decay"]
-            for p, grad in dense_grads(group["params"], "RMSprop"):
-                state = self.state[p]
+            for p in group["params"]:
+                if p.grad is None:  # unused this step, or frozen: skipped, as torch does
+                    continue
+                grad, state = p.grad, self.state[p]
                 if not state:
                     # A tensor, as torch keeps it, so that state dicts move between the two.
                     state["step"] = torch.tensor(0.0)
@@ -164,7 +162,7 @@ class RMSprop(torch.optim.Optimizer):
                     g_bar = state["grad_avg"].lerp_(grad, 1 - alpha)
                     denom = v.addcmul(g_bar, g_bar, value=-1).sqrt_().add_(eps)
                 else:
-                    denom = sqrt_plus_eps(v, eps)  # √v_t + ε
+                    denom = v.sqrt().add_(eps)  # √v_t + ε
 
                 if mu > 0:
                     # b_t = μ b_{t-1} + g_t / (√ṽ_t + ε), then θ_t = θ_{t-1} - γ b_t

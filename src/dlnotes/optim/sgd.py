@@ -7,7 +7,8 @@ from typing import Any
 
 import torch
 
-from dlnotes.optim._validate import check_range, dense_grads
+from dlnotes._checks import check_range
+from dlnotes.optim._validate import check_real
 
 __all__ = ["SGD"]
 
@@ -56,7 +57,8 @@ class SGD(torch.optim.Optimizer):
         applies from the second step on.
 
         Unlike `torch.optim.SGD`: no `foreach`, `fused` or `differentiable` options, the
-        learning rate is a number (not a tensor), and sparse gradients are rejected.
+        learning rate is a number (not a tensor), and complex parameters are rejected (torch
+        optimizes their real and imaginary parts).
 
     Args:
         params: The parameters to optimise, or dicts defining parameter groups.
@@ -68,7 +70,7 @@ class SGD(torch.optim.Optimizer):
         maximize: Maximise the objective instead of minimising it.
 
     Raises:
-        TypeError: If a hyper-parameter is not a real number.
+        TypeError: If a hyper-parameter is not a real number, or a parameter is complex.
         ValueError: If `lr`, `momentum` or `weight_decay` is negative, or `nesterov=True`
             without momentum or with dampening.
 
@@ -99,11 +101,10 @@ class SGD(torch.optim.Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        check_range(lr, "learning rate")
-        check_range(momentum, "momentum value")
-        check_range(weight_decay, "weight_decay value")
-        if isinstance(dampening, bool) or not isinstance(dampening, (int, float)):
-            raise TypeError(f"Invalid dampening value: {dampening!r} (expected a real number)")
+        check_range("learning rate", lr, 0.0)
+        check_range("momentum value", momentum, 0.0)
+        check_range("weight_decay value", weight_decay, 0.0)
+        check_range("dampening value", dampening)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError(
                 "Nesterov momentum requires a momentum and zero dampening "
@@ -118,6 +119,7 @@ class SGD(torch.optim.Optimizer):
             "maximize": maximize,
         }
         super().__init__(params, defaults)
+        check_real(self)
 
     @torch.no_grad()
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -129,10 +131,6 @@ class SGD(torch.optim.Optimizer):
 
         Returns:
             The closure's loss, or `None` without a closure.
-
-        Raises:
-            RuntimeError: If a gradient is sparse.
-            TypeError: If a parameter is complex.
         """
         loss = None
         if closure is not None:
@@ -142,7 +140,10 @@ class SGD(torch.optim.Optimizer):
         for group in self.param_groups:
             lr, weight_decay = group["lr"], group["weight_decay"]
             mu, tau = group["momentum"], group["dampening"]
-            for p, grad in dense_grads(group["params"], "SGD"):
+            for p in group["params"]:
+                if p.grad is None:  # unused this step, or frozen: skipped, as torch does
+                    continue
+                grad = p.grad
                 # g_t, negated when maximising so that the descent step below climbs
                 if group["maximize"]:
                     grad = -grad
