@@ -243,19 +243,15 @@ class TestValue:
         with pytest.raises(TypeError, match="label must be a str, got int: 3"):
             Value(1.0, label=3)
 
-    def test_children_and_local_grads_must_pair_up(self):
-        with pytest.raises(ValueError, match="one local gradient per child, got 0 for 1"):
-            Value(1.0, children=(Value(2.0),), op="?")
-
     @pytest.mark.parametrize("x", [0.0, -2.5])
     def test_log_of_non_positive(self, x):
         with pytest.raises(ValueError, match=rf"only defined for positive values, got {x}"):
             Value(x).log()
 
     def test_value_exponent(self):
-        with pytest.raises(TypeError, match="exponent must be an int or float constant, got Value"):
+        with pytest.raises(TypeError, match=r"Invalid exponent: Value\(data=3.0"):
             Value(2.0) ** Value(3.0)
-        with pytest.raises(TypeError, match="got str"):
+        with pytest.raises(TypeError, match="Invalid exponent: '3'"):
             Value(2.0) ** "3"
         with pytest.raises(TypeError):
             2.0 ** Value(3.0)
@@ -277,22 +273,17 @@ class TestValue:
     @pytest.mark.parametrize(("x", "n"), [(0.0, -1), (0.0, -0.5), (-0.0, -2.0)])
     def test_zero_to_a_negative_power(self, x, n):
         with pytest.raises(
-            ZeroDivisionError,
-            match=rf"Division by zero: cannot raise {x} to the negative power {n}$",
+            ZeroDivisionError, match=rf"Division by zero: cannot raise {x} to the power {float(n)}$"
         ):
             Value(x) ** n
 
     def test_pow_overflow_names_the_value_and_exponent(self):
-        with pytest.raises(
-            OverflowError, match=r"Raising 10.0 to the power 1000 overflows a float"
-        ):
+        with pytest.raises(OverflowError, match=r"10.0 \*\* 1000.0 or its derivative overflows"):
             Value(10.0) ** 1000
-        with pytest.raises(OverflowError, match=r"Raising -10.0 to the power 1001.0 overflows"):
+        with pytest.raises(OverflowError, match=r"-10.0 \*\* 1001.0 or its derivative overflows"):
             Value(-10.0) ** 1001.0
         # The result fits (1e300), its derivative -1.5 * x ** -2.5 (1e500) does not.
-        with pytest.raises(
-            OverflowError, match=r"derivative of x \*\* -1.5 at x = 1e-200 \(-1.5 \* x \*\* -2.5\)"
-        ):
+        with pytest.raises(OverflowError, match=r"1e-200 \*\* -1.5 or its derivative overflows"):
             Value(1e-200) ** -1.5
 
     def test_pow_with_numpy_exponents(self):
@@ -300,11 +291,11 @@ class TestValue:
         np = pytest.importorskip("numpy")
         y = Value(2.0) ** np.int64(3)
         assert (y.data, y.op, y.local_grads) == (8.0, "**3", (12.0,))
-        with pytest.raises(OverflowError, match=r"Raising 10.0 to the power 1000 overflows"):
+        with pytest.raises(OverflowError, match=r"10.0 \*\* 1000.0 or its derivative overflows"):
             Value(10.0) ** np.int64(1000)
-        with pytest.raises(OverflowError, match=r"Raising 10.0 to the power 1000.0 overflows"):
+        with pytest.raises(OverflowError, match=r"10.0 \*\* 1000.0 or its derivative overflows"):
             Value(10.0) ** np.float64(1000.0)
-        with pytest.raises(ZeroDivisionError, match=r"cannot raise 0.0 to the negative power -1"):
+        with pytest.raises(ZeroDivisionError, match=r"cannot raise 0.0 to the power -1.0"):
             Value(0.0) ** np.int64(-1)
 
     @pytest.mark.parametrize("other", ["a", None, [1.0], True])
@@ -485,7 +476,7 @@ class TestInit:
     def test_errors(self):
         with pytest.raises(ValueError, match="Invalid n_inputs: 0"):
             Neuron(0)
-        with pytest.raises(TypeError, match=r"n_inputs must be an int, got float: 2\.5"):
+        with pytest.raises(TypeError, match=r"Invalid n_inputs: 2\.5 \(expected an int >= 1\)"):
             Neuron(2.5)
         with pytest.raises(ValueError, match="Unknown activation: 'gelu'"):
             Neuron(2, activation="gelu")

@@ -20,10 +20,8 @@ output first, and every node before the nodes it was computed from) guarantees e
 backward pass gives the gradient with respect to every input at the cost of about one forward
 pass, which is why training uses reverse mode.
 
-**Why `+=`.** A value used twice (`x * x`, or a weight used for several examples) influences
-$L$ along several paths, and the multivariable chain rule sums the paths. So gradients are
-accumulated, never assigned; the same rule is why `.grad` keeps growing across calls until it is
-reset (see [`Value.backward`][dlnotes.autograd.Value.backward]).
+A value used twice (`x * x`, or a weight used for several examples) influences $L$ along
+several paths, and the multivariable chain rule sums the paths: hence `+=`.
 
 [`topological_order`][dlnotes.autograd.topological_order] and
 [`to_mermaid`][dlnotes.autograd.to_mermaid] list and draw the graph. The module
@@ -40,7 +38,9 @@ a survey", *Journal of Machine Learning Research* 18(153):1-43, 2018.
 from __future__ import annotations
 
 import math
-from numbers import Integral, Real
+from numbers import Real
+
+from dlnotes._checks import check_range
 
 __all__ = ["Value", "to_mermaid", "topological_order"]
 
@@ -48,15 +48,6 @@ __all__ = ["Value", "to_mermaid", "topological_order"]
 def _is_number(x: object) -> bool:
     # bool is an int subclass, but `Value(True)` is almost always a mistake.
     return isinstance(x, Real) and not isinstance(x, bool)
-
-
-def _power_derivative(x: float, n: float) -> float:
-    r"""$\frac{d}{dx} x^n = n x^{n-1}$, with torch's values at $x = 0$, where it divides by 0."""
-    if n == 0:
-        return 0.0
-    if x == 0 and n < 1:  # 0 < n < 1: the slope of e.g. sqrt at 0 is infinite
-        return math.inf
-    return n * x ** (n - 1)
 
 
 class Value:
@@ -87,7 +78,6 @@ class Value:
 
     Raises:
         TypeError: If `data` is not a real number or `label` is not a string.
-        ValueError: If `children` and `local_grads` differ in length.
 
     Examples:
         >>> from dlnotes.autograd import Value
@@ -113,11 +103,6 @@ class Value:
             )
         if not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type(label).__name__}: {label!r}")
-        if len(children) != len(local_grads):
-            raise ValueError(
-                f"Need one local gradient per child, got {len(local_grads)} for "
-                f"{len(children)} children"
-            )
         self.data = float(data)
         self.grad = 0.0
         self.label = label
@@ -168,45 +153,29 @@ class Value:
     def __rtruediv__(self, other: float) -> Value:
         return NotImplemented if (other := _as_value(other)) is None else other / self
 
-    def __pow__(self, exponent: float) -> Value:
-        r"""Raises to a constant power: `x ** 2`, `x ** -1`, `x ** 0.5`.
+    def __pow__(self, n: float) -> Value:
+        r"""Raises to a constant power: `x ** 2`, `x ** -1`, `x ** 0.5`; derivative $n x^{n-1}$.
 
         Raises:
-            TypeError: If `exponent` is a `Value` (the engine has no rule for $a^b$ with both
-                variable) or not a number.
+            TypeError: If `n` is not a number (a `Value` exponent has no rule here: write
+                `(b * a.log()).exp()` for $a^b$).
             ValueError: If a negative value is raised to a non-integer power.
-            ZeroDivisionError: If 0 is raised to a negative power ($0^{-n} = 1 / 0^n$), as
-                `Value(1.0) / 0` does.
-            OverflowError: If the result or its derivative $n x^{n-1}$ does not fit in a float
-                (`Value(10.0) ** 1000`).
+            ZeroDivisionError: If 0 is raised to a negative power.
+            OverflowError: If the result or its derivative does not fit in a float.
         """
-        if isinstance(exponent, Value) or not _is_number(exponent):
-            raise TypeError(
-                f"The exponent must be an int or float constant, got "
-                f"{type(exponent).__name__}: {exponent!r} (write exp(b * log(a)) for a**b)"
-            )
-        # Python numbers, so that NumPy scalars raise on overflow instead of warning
-        x, n = self.data, int(exponent) if isinstance(exponent, Integral) else float(exponent)
-        if x < 0 and not (isinstance(n, int) or n.is_integer()):
-            raise ValueError(
-                f"Cannot raise the negative value {x!r} to the non-integer power {n!r}"
-            )
+        n = check_range("exponent", n)  # a Python float: NumPy's power would warn, not raise
+        x = self.data
+        if x < 0 and not n.is_integer():
+            raise ValueError(f"Cannot raise the negative value {x!r} to the non-integer power {n}")
         if x == 0 and n < 0:
-            raise ZeroDivisionError(
-                f"Division by zero: cannot raise {x!r} to the negative power {n!r}"
-            )
+            raise ZeroDivisionError(f"Division by zero: cannot raise {x!r} to the power {n}")
         try:
+            # At x = 0 the formula divides by 0 for n < 1; torch's slopes there are 0 and inf.
+            local = 0.0 if n == 0 else math.inf if x == 0 and n < 1 else n * x ** (n - 1)
             out = x**n
         except OverflowError:
-            raise OverflowError(f"Raising {x!r} to the power {n!r} overflows a float") from None
-        try:
-            local = _power_derivative(x, n)
-        except OverflowError:
-            raise OverflowError(
-                f"The derivative of x ** {n!r} at x = {x!r} ({n!r} * x ** {n - 1!r}) "
-                "overflows a float"
-            ) from None
-        return Value(out, children=(self,), op=f"**{n}", local_grads=(local,))
+            raise OverflowError(f"{x!r} ** {n} or its derivative overflows a float") from None
+        return Value(out, children=(self,), op=f"**{n:g}", local_grads=(local,))
 
     def __neg__(self) -> Value:
         return Value(-self.data, children=(self,), op="neg", local_grads=(-1,))

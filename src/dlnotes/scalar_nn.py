@@ -40,20 +40,13 @@ from collections.abc import Sequence
 from itertools import pairwise
 from typing import Literal
 
+from dlnotes._checks import check_int
 from dlnotes.autograd import Value
 
 __all__ = ["Layer", "Neuron", "ScalarMLP", "ScalarModule"]
 
 Activation = Literal["tanh", "relu", "sigmoid", "linear"]
 _ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
-
-
-def _check_size(n: object, name: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"{name} must be an int, got {type(n).__name__}: {n!r}")
-    if n < 1:
-        raise ValueError(f"Invalid {name}: {n} (expected a positive int)")
-    return n
 
 
 def _as_generator(generator: random.Random | int | None) -> random.Random:
@@ -117,7 +110,7 @@ class Neuron(ScalarModule):
         *,
         generator: random.Random | int | None = None,
     ) -> None:
-        self.n_inputs = _check_size(n_inputs, "n_inputs")
+        self.n_inputs = check_int("n_inputs", n_inputs, minimum=1)
         if activation not in _ACTIVATIONS:
             raise ValueError(f"Unknown activation: {activation!r} (expected one of {_ACTIVATIONS})")
         self.activation = activation
@@ -170,7 +163,7 @@ class Layer(ScalarModule):
         *,
         generator: random.Random | int | None = None,
     ) -> None:
-        _check_size(n_outputs, "n_outputs")
+        check_int("n_outputs", n_outputs, minimum=1)
         rng = _as_generator(generator)
         self.neurons = [Neuron(n_inputs, activation, generator=rng) for _ in range(n_outputs)]
 
@@ -225,12 +218,12 @@ class ScalarMLP(ScalarModule):
         *,
         generator: random.Random | int | None = None,
     ) -> None:
-        _check_size(n_inputs, "n_inputs")
+        check_int("n_inputs", n_inputs, minimum=1)
         if isinstance(layer_sizes, (str, bytes)) or not isinstance(layer_sizes, Sequence):
             raise TypeError(f"layer_sizes must be a sequence of ints, got {layer_sizes!r}")
         if len(layer_sizes) == 0:
             raise ValueError(f"Invalid layer_sizes: {layer_sizes!r} (need at least one layer)")
-        sizes = [n_inputs, *(_check_size(n, "layer size") for n in layer_sizes)]
+        sizes = [n_inputs, *(check_int("layer size", n, minimum=1) for n in layer_sizes)]
         if activation not in _ACTIVATIONS:
             raise ValueError(f"Unknown activation: {activation!r} (expected one of {_ACTIVATIONS})")
         self.activation = activation
