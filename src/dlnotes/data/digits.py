@@ -12,11 +12,12 @@ Digits" data set (UCI Machine Learning Repository, 1998).
 from __future__ import annotations
 
 import functools
-import numbers
 from typing import NamedTuple
 
 import numpy as np
 import torch
+
+from dlnotes._checks import check_range
 
 __all__ = ["DataSplit", "load_digits_split"]
 
@@ -79,10 +80,7 @@ def load_digits_split(
         >>> float(X_train.min()), float(X_train.max())
         (0.0, 1.0)
     """
-    if isinstance(test_fraction, bool) or not isinstance(test_fraction, numbers.Real):
-        raise TypeError(f"Invalid test_fraction: {test_fraction!r} (expected a float)")
-    if not 0.0 < test_fraction < 1.0:
-        raise ValueError(f"Invalid test_fraction: {test_fraction} (expected 0 < test_fraction < 1)")
+    check_range("test_fraction", test_fraction, 0.0, 1.0, low_open=True, high_open=True)
     images, target = _digits_arrays()
     X = torch.from_numpy(images).to(torch.float32).div_(16.0)  # (1797, 8, 8), 0..16 -> [0, 1]
     y = torch.from_numpy(target).to(torch.int64)  # (1797,)

@@ -3,11 +3,9 @@ r"""Mini-batches from tensors held in memory: the fast path for MNIST-sized data
 `torch.utils.data.DataLoader` over a torchvision dataset converts every image with PIL, one at a
 time, every epoch; for MNIST that is most of an epoch's time on a CPU. A data set that fits in
 memory is better converted once, kept as one tensor (on the GPU when there is one, so no batch
-crosses the bus), and cut into batches by indexing with a fresh random permutation each epoch.
-
-- [`to_float_images`][dlnotes.data.to_float_images]: uint8 images to float, scaled to [0, 1]
-  and optionally standardised, in one pass.
-- [`InMemoryLoader`][dlnotes.data.InMemoryLoader]: shuffled, seeded, shardable batches.
+crosses the bus), and cut into batches by indexing with a fresh random permutation each epoch:
+[`InMemoryLoader`][dlnotes.data.InMemoryLoader], whose permutations
+`torch.utils.data.DistributedSampler` draws.
 """
 
 from __future__ import annotations
@@ -16,113 +14,32 @@ import math
 from collections.abc import Iterator
 
 import torch
+from torch.utils.data import DistributedSampler
 
+from dlnotes._checks import check_int
 from dlnotes.tensor import get_device
 
-__all__ = ["InMemoryLoader", "to_float_images"]
-
-
-def to_float_images(
-    images: torch.Tensor,
-    mean: float | torch.Tensor | None = None,
-    std: float | torch.Tensor | None = None,
-    *,
-    dtype: torch.dtype = torch.float32,
-) -> torch.Tensor:
-    r"""Converts uint8 images to floats in [0, 1], then optionally standardises them.
-
-    $$
-    x' = \frac{x / 255 - \mu}{\sigma}
-    $$
-
-    The shape is kept: add a channel axis (`.unsqueeze(1)`) for a convolutional network, or
-    flatten (`.flatten(1)`) for an MLP. The conversion runs on the images' device; move the
-    uint8 tensor to the GPU first to send a quarter of the bytes.
-
-    Args:
-        images: A uint8 tensor, e.g. (N, 28, 28) from [`load_mnist`][dlnotes.data.load_mnist].
-        mean: $\mu$, subtracted after scaling (a float, or a tensor that broadcasts to the
-            images' shape, such as one value per channel of shape (C, 1, 1)); for MNIST 0.1307
-            is customary.
-        std: $\sigma$, the divisor, positive; for MNIST 0.3081. Give both or neither.
-        dtype: The floating-point dtype of the result.
-
-    Returns:
-        A new tensor of `dtype` with the shape of `images`.
-
-    Raises:
-        TypeError: If `images` is not a uint8 tensor or `dtype` is not a floating-point
-            `torch.dtype`.
-        ValueError: If only one of `mean` and `std` is given, either does not broadcast to the
-            shape of `images`, or `std` is not positive.
-
-    Examples:
-        >>> import torch
-        >>> from dlnotes.data import to_float_images
-        >>> to_float_images(torch.tensor([0, 51, 255], dtype=torch.uint8))
-        tensor([0.0000, 0.2000, 1.0000])
-        >>> to_float_images(torch.tensor([0, 255], dtype=torch.uint8), mean=0.5, std=0.5)
-        tensor([-1.,  1.])
-    """
-    if not isinstance(images, torch.Tensor) or images.dtype != torch.uint8:
-        got = images.dtype if isinstance(images, torch.Tensor) else type(images).__name__
-        raise TypeError(f"Expected a uint8 tensor of images, got {got}")
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-        raise TypeError(f"Invalid dtype: {dtype!r} (expected a floating-point torch.dtype)")
-    if (mean is None) != (std is None):
-        raise ValueError(f"Give both mean and std or neither; got mean={mean}, std={std}")
-    if mean is None or std is None:
-        return images.to(dtype).div_(255.0)
-    mean_t = torch.as_tensor(mean, dtype=dtype, device=images.device)
-    std_t = torch.as_tensor(std, dtype=dtype, device=images.device)
-    for name, stat in (("mean", mean_t), ("std", std_t)):
-        # In place, X - mean and X / std must keep the images' shape.
-        if not _broadcasts_to(stat.shape, images.shape):
-            raise ValueError(
-                f"Invalid {name} shape: {tuple(stat.shape)} (expected a shape that broadcasts "
-                f"to the images' shape {tuple(images.shape)} without enlarging it, such as "
-                "(C, 1, 1) for images of shape (N, C, H, W))"
-            )
-    if not bool((std_t > 0).all()):
-        raise ValueError(f"Invalid std: {std} (expected > 0)")
-    return images.to(dtype).div_(255.0).sub_(mean_t).div_(std_t)
-
-
-def _broadcasts_to(shape: torch.Size, target: torch.Size) -> bool:
-    """Whether a tensor of `shape` broadcasts against one of `target` to exactly `target`."""
-    try:
-        return torch.broadcast_shapes(shape, target) == target
-    except RuntimeError:
-        return False
-
-
-def _check_int(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"Invalid {name}: {value!r} (expected an int >= {minimum})")
-    return value
+__all__ = ["InMemoryLoader"]
 
 
 class InMemoryLoader:
     r"""Yields shuffled mini-batches `(X_batch, y_batch)` from two tensors held in memory.
 
-    Each epoch draws one permutation of the $n$ samples from a generator seeded with
-    `seed + epoch`, the scheme of `torch.utils.data.DistributedSampler`. The order therefore
-    depends only on the seed and the epoch number: a run resumed at epoch $k$ (with
-    `set_epoch(k)`) sees the same batches as one that never stopped. Each `iter(loader)` (each
-    `for` loop) uses the current epoch and then advances it, so a plain loop gets a new order
-    every epoch; calling `set_epoch(e)` before each loop, as with `DistributedSampler`, gives the
-    same orders.
+    The order of each epoch comes from a `torch.utils.data.DistributedSampler` over the sample
+    indices: a permutation drawn from a generator seeded with `seed + epoch`. It depends only on
+    the seed and the epoch number, so a run resumed at epoch $k$ (with `set_epoch(k)`) sees the
+    same batches as one that never stopped. Each `iter(loader)` (each `for` loop) uses the
+    current epoch and then advances it, so a plain loop gets a new order every epoch; calling
+    `set_epoch(e)` before each loop, as with `DistributedSampler`, gives the same orders.
 
-    Sharding over `world_size` processes also follows `DistributedSampler`: every rank computes
-    the same permutation, and rank $r$ takes its positions $r, r + W, r + 2W, \dots$
-    (interleaved, $W$ = `world_size`). So that every rank gets $\lceil n / W \rceil$ samples and
-    the same number of batches (each collective step needs all ranks), the permutation is padded
-    by repeating its first samples; with `drop_last=True` it is cut to $\lfloor n / W \rfloor W$
-    instead, and each rank also drops its last incomplete batch. Without padding (when $W$
-    divides $n$) the shards are disjoint and together hold every sample once.
+    With `world_size` processes, every rank draws the same permutation and rank $r$ takes its
+    positions $r, r + W, r + 2W, \dots$ ($W$ = `world_size`). So that every rank gets the same
+    number of batches (each collective step needs all ranks), the sampler pads the permutation
+    by repeating its first samples; with `drop_last=True` it cuts the permutation to a multiple
+    of $W$ instead, and each rank also drops its last incomplete batch.
 
-    `X` and `y` are moved to `device` once, so each batch is an `index_select` there, or a
-    view when nothing is shuffled or sharded.
+    `X` and `y` are moved to `device` once, and each epoch's indices become one int64 tensor
+    there, so a batch costs one `index_select`, not one Python-level fetch per sample.
 
     Args:
         X: The inputs, with samples along the first dimension.
@@ -137,9 +54,10 @@ class InMemoryLoader:
         world_size: The number of processes that share each epoch.
 
     Raises:
-        TypeError: If `X` or `y` is not a tensor.
+        TypeError: If `X` or `y` is not a tensor, or `batch_size`, `seed`, `rank` or
+            `world_size` is not an int.
         ValueError: If `X` and `y` differ in length or are empty, or `batch_size`, `seed`,
-            `rank` or `world_size` is invalid.
+            `rank` or `world_size` is out of range.
 
     Examples:
         >>> import torch
@@ -176,35 +94,33 @@ class InMemoryLoader:
             )
         if len(X) == 0:
             raise ValueError("Cannot load an empty data set (X has 0 samples)")
-        self.batch_size = _check_int("batch_size", batch_size, 1)
-        self.world_size = _check_int("world_size", world_size, 1)
-        if isinstance(rank, bool) or not isinstance(rank, int) or not 0 <= rank < world_size:
-            raise ValueError(f"Invalid rank: {rank!r} (expected 0 <= rank < {world_size})")
-        self.rank = rank
-        self.seed = _check_int("seed", seed, 0)
-        self.shuffle = bool(shuffle)
+        self.batch_size = check_int("batch_size", batch_size, minimum=1)
+        check_int("world_size", world_size, minimum=1)
+        if check_int("rank", rank, minimum=0) >= world_size:
+            raise ValueError(f"Invalid rank: {rank} (expected an int < world_size={world_size})")
         self.drop_last = bool(drop_last)
+        # The sampler only needs the data set's length: range(n) stands in for it.
+        self.sampler = DistributedSampler(
+            range(len(X)),
+            num_replicas=world_size,
+            rank=rank,
+            shuffle=bool(shuffle),
+            seed=check_int("seed", seed, minimum=0),
+            drop_last=self.drop_last,
+        )
         target = get_device(device) if device is not None else X.device
         self.X = X.to(target)
         self.y = y.to(target)
-        self.epoch = 0
-        n = len(X)
-        # Samples per rank per epoch, after padding (or cutting) to a multiple of world_size.
-        self.num_samples = n // world_size if drop_last else math.ceil(n / world_size)
 
-    def __len__(self) -> int:
-        """The number of batches per epoch on this rank (the same on every rank)."""
-        if self.drop_last:
-            return self.num_samples // self.batch_size
-        return math.ceil(self.num_samples / self.batch_size)
+    @property
+    def seed(self) -> int:
+        """The seed of the permutations (`seed + epoch` seeds each epoch's)."""
+        return self.sampler.seed
 
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(n={len(self.X)}, batch_size={self.batch_size}, "
-            f"shuffle={self.shuffle}, drop_last={self.drop_last}, seed={self.seed}, "
-            f"device={self.X.device}, rank={self.rank}, world_size={self.world_size}, "
-            f"epoch={self.epoch})"
-        )
+    @property
+    def epoch(self) -> int:
+        """The epoch whose order the next `iter(loader)` uses."""
+        return self.sampler.epoch
 
     def set_epoch(self, epoch: int) -> None:
         """Sets the epoch whose order the next `iter(loader)` uses.
@@ -213,52 +129,33 @@ class InMemoryLoader:
             epoch: A non-negative int.
 
         Raises:
-            ValueError: If `epoch` is negative or not an int.
+            TypeError: If `epoch` is not an int.
+            ValueError: If `epoch` is negative.
         """
-        self.epoch = _check_int("epoch", epoch, 0)
+        self.sampler.set_epoch(check_int("epoch", epoch, minimum=0))
 
-    def indices(self, epoch: int | None = None) -> torch.Tensor:
-        """Returns the sample indices this rank visits in an epoch, in order.
+    def __len__(self) -> int:
+        """The number of batches per epoch on this rank (the same on every rank)."""
+        if self.drop_last:
+            return len(self.sampler) // self.batch_size
+        return math.ceil(len(self.sampler) / self.batch_size)
 
-        Args:
-            epoch: The epoch; the current one (the next loop's) when `None`.
-
-        Returns:
-            An int64 CPU tensor of `num_samples` indices into `X`.
-
-        Raises:
-            ValueError: If `epoch` is negative or not an int.
-        """
-        epoch = self.epoch if epoch is None else _check_int("epoch", epoch, 0)
-        n = len(self.X)
-        if self.shuffle:
-            # A CPU generator gives the same permutation whatever device the data lives on.
-            generator = torch.Generator().manual_seed(self.seed + epoch)
-            order = torch.randperm(n, generator=generator)  # (n,)
-        else:
-            order = torch.arange(n)
-        total = self.num_samples * self.world_size
-        if total > n:
-            # Pad with the permutation's first samples (repeated if n < world_size).
-            order = torch.cat([order, order.repeat(math.ceil(total / n))[: total - n]])
-        return order[self.rank : total : self.world_size]
+    def __repr__(self) -> str:
+        s = self.sampler
+        return (
+            f"{type(self).__name__}(n={len(self.X)}, batch_size={self.batch_size}, "
+            f"shuffle={s.shuffle}, drop_last={self.drop_last}, seed={s.seed}, "
+            f"device={self.X.device}, rank={s.rank}, world_size={s.num_replicas}, "
+            f"epoch={s.epoch})"
+        )
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        order = self.indices()
-        self.epoch += 1
+        # One tensor of this rank's indices per epoch, on the data's device: one transfer.
+        order = torch.tensor(list(self.sampler), dtype=torch.int64, device=self.X.device)
+        self.sampler.set_epoch(self.sampler.epoch + 1)
         return self._batches(order)
 
     def _batches(self, order: torch.Tensor) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        stop = len(self) * self.batch_size
-        if not self.shuffle and self.world_size == 1:
-            # The stored order: slices are views, nothing is copied.
-            for start in range(0, min(stop, len(self.X)), self.batch_size):
-                yield (
-                    self.X[start : start + self.batch_size],
-                    self.y[start : start + self.batch_size],
-                )
-            return
-        order = order.to(self.X.device)  # one transfer per epoch, not per batch
-        for start in range(0, min(stop, len(order)), self.batch_size):
+        for start in range(0, len(self) * self.batch_size, self.batch_size):
             index = order[start : start + self.batch_size]  # (B,)
             yield self.X.index_select(0, index), self.y.index_select(0, index)

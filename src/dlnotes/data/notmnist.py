@@ -18,9 +18,10 @@ import numpy as np
 import torch
 from PIL import Image
 
-__all__ = ["NOTMNIST_CLASSES", "load_notmnist"]
+__all__ = ["load_notmnist"]
 
-NOTMNIST_CLASSES = ("A", "B", "C", "D", "E", "F", "G", "H", "I", "J")
+# The subfolders, in the order of the labels 0 to 9.
+_LETTERS = ("A", "B", "C", "D", "E", "F", "G", "H", "I", "J")
 
 # How many skipped file names the warning shows before it says "and N more".
 _SHOWN = 5
@@ -75,7 +76,7 @@ def load_notmnist(folder: str | os.PathLike[str]) -> tuple[torch.Tensor, torch.T
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"notMNIST folder not found: {folder}")
-    missing = [letter for letter in NOTMNIST_CLASSES if not (folder / letter).is_dir()]
+    missing = [letter for letter in _LETTERS if not (folder / letter).is_dir()]
     if missing:
         raise FileNotFoundError(
             f"{folder} lacks the letter subfolders {', '.join(missing)}; point to the extracted "
@@ -84,7 +85,7 @@ def load_notmnist(folder: str | os.PathLike[str]) -> tuple[torch.Tensor, torch.T
     images: list[np.ndarray] = []
     labels: list[int] = []
     skipped: list[Path] = []
-    for label, letter in enumerate(NOTMNIST_CLASSES):
+    for label, letter in enumerate(_LETTERS):
         for path in sorted(p for p in (folder / letter).iterdir() if p.is_file()):
             glyph = _read_glyph(path)
             if glyph is None:
