@@ -4,8 +4,8 @@ Everything a training loop needs, with nothing hidden: a
 [`Neuron`][dlnotes.scalar_nn.Neuron] computes $\phi(\sum_i w_i x_i + b)$, a
 [`Layer`][dlnotes.scalar_nn.Layer] is a list of neurons reading the same inputs, and a
 [`ScalarMLP`][dlnotes.scalar_nn.ScalarMLP] chains layers. Each weight is a separate `Value`, so
-the graph of one forward pass can be printed and drawn node by node; it is thousands of times
-slower than `torch.nn.Linear`, which does the same arithmetic on whole tensors.
+the graph of one forward pass can be printed and drawn node by node; `torch.nn.Linear` does the
+same arithmetic on whole tensors at once, which is why real networks use it.
 
 Initialisation is deterministic: every constructor takes a `random.Random` or a seed. Weights
 and biases are drawn from $U(-1/\sqrt{n}, 1/\sqrt{n})$ for $n$ inputs, the distribution of
