@@ -202,6 +202,25 @@ def test_gradients_pass_central_differences():
     assert torch.autograd.gradgradcheck(lambda x: cross_entropy(x, target), (logits,))
 
 
+# --- cross_entropy with class probabilities -----------------------------------------------------
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", [(6, 4), (4,), (2, 4, 3)])
+def test_probability_targets_match_torch(shape, reduction):
+    class_dim = 0 if len(shape) == 1 else 1
+    probs = torch.softmax(_randn(*shape, seed=12), dim=class_dim)
+    # The gradient w.r.t. the target is compared too: soft targets can be learned.
+    logits = _randn(*shape, seed=13, scale=2.0)
+    assert_matches_torch(cross_entropy, F.cross_entropy, logits, probs, reduction=reduction)
+
+
+def test_one_hot_probabilities_equal_class_indices():
+    logits = _randn(6, 4, seed=14)
+    one_hot = F.one_hot(TARGET, 4).to(DT)
+    torch.testing.assert_close(cross_entropy(logits, one_hot), cross_entropy(logits, TARGET))
+
+
 # --- Errors -------------------------------------------------------------------------------------
 
 X = _randn(3, 4, seed=24)
@@ -233,6 +252,8 @@ def test_class_target_shape_mismatch():
         cross_entropy(X, torch.tensor([0, 1]))
     with pytest.raises(ValueError, match=r"got \(3, 4\)"):
         nll_loss(X, torch.zeros(3, 4, dtype=torch.long))
+    with pytest.raises(ValueError, match=r"input has shape \(3, 4\), target has shape \(3, 2\)"):
+        cross_entropy(X, torch.zeros(3, 2, dtype=DT))
     with pytest.raises(ValueError, match=r"class dimension, got shape \(\)"):
         cross_entropy(torch.tensor(1.0), torch.tensor(0))
 
@@ -251,8 +272,8 @@ def test_wrong_dtypes():
         l1_loss(torch.zeros(2), torch.tensor([0, 1]))
     with pytest.raises(TypeError, match=r"integer class indices, got torch.float64"):
         nll_loss(X, torch.zeros(3, dtype=DT))
-    with pytest.raises(TypeError, match=r"integer class indices, got torch.float64"):
-        cross_entropy(X, X.softmax(1))  # probability targets: torch's F.cross_entropy has them
+    with pytest.raises(TypeError, match=r"integer class indices, got torch.complex64"):
+        cross_entropy(X, torch.zeros(3, dtype=torch.complex64))
     with pytest.raises(TypeError, match=r"integer class indices, got torch.bool"):
         cross_entropy(X, torch.tensor([True, False, True]))
     with pytest.raises(TypeError, match=r"input to have a floating-point dtype, got torch.int64"):

@@ -6,13 +6,14 @@ shows each formula once, in the symbols of its docstring.
 
 - [`mse_loss`][dlnotes.losses.mse_loss] and [`l1_loss`][dlnotes.losses.l1_loss]: regression.
 - [`nll_loss`][dlnotes.losses.nll_loss] and [`cross_entropy`][dlnotes.losses.cross_entropy]:
-  classification with class-index targets; `cross_entropy` is `nll_loss` on `log_softmax`.
+  classification; `cross_entropy` is `nll_loss` on `log_softmax`, and also takes class
+  probabilities as targets (mixup's mixed labels).
 
 Differences from torch: shapes must match exactly (torch broadcasts `mse_loss` and `l1_loss`
 with only a warning); bad class indices raise `ValueError` naming the index; class indices may
 have any integer dtype (torch accepts only `int64` and `uint8`). Only `reduction=` is offered
-among torch's options: no class weights, `ignore_index`, label smoothing or probability targets
-(use `torch.nn.functional.cross_entropy` for those).
+among torch's options: no class weights, `ignore_index` or label smoothing (use
+`torch.nn.functional.cross_entropy` for those).
 """
 
 from __future__ import annotations
@@ -220,17 +221,26 @@ def cross_entropy(
     - [c = y_n]$ (divided by $N$ for the mean); autograd finds it from the two steps. The
     lecture [derives it](../neural-networks.md#cross-entropy).
 
+    With class probabilities $q_{n,c}$ as targets (a floating-point `target` of the shape of
+    `input`, such as mixup's mixed one-hot labels) it is the cross-entropy of the two
+    distributions, which for a one-hot $q$ is the formula above:
+
+    $$
+    \ell_n = -\sum_c q_{n,c} \log \operatorname{softmax}(z_n)_c .
+    $$
+
     Args:
         input: Logits $z$ of shape $(N, C)$, $(C,)$ or $(N, C, d_1, \ldots)$.
         target: Class indices (any integer dtype) of the shape of `input` without its class
-            dimension.
+            dimension, or class probabilities (floating point) of the shape of `input`.
         reduction: `"mean"`, `"sum"` or `"none"`.
 
     Returns:
         A scalar, or the losses $\ell_n$ for `reduction="none"`.
 
     Raises:
-        TypeError: If `input` is not floating-point, or `target` is not integer.
+        TypeError: If `input` is not floating-point, or `target` is neither integer nor
+            floating-point.
         ValueError: If the shapes do not fit, a class index is out of range, or `reduction`
             is unknown.
 
@@ -244,4 +254,9 @@ def cross_entropy(
     _check_floating("input", input)
     if input.dim() == 0:
         raise ValueError("Expected input with a class dimension, got shape ()")
-    return nll_loss(log_softmax(input, _class_dim(input)), target, reduction=reduction)
+    class_dim = _class_dim(input)
+    if isinstance(target, torch.Tensor) and target.is_floating_point():
+        _check_regression(input, target, reduction)  # same dtype rules, same shape
+        # l_n = -sum_c q_{n,c} log softmax(z_n)_c
+        return _reduce(-(target * log_softmax(input, class_dim)).sum(class_dim), reduction)
+    return nll_loss(log_softmax(input, class_dim), target, reduction=reduction)
