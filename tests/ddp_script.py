@@ -31,15 +31,15 @@ CLI_ARGS = ["train", "--epochs", "1", "--hidden", "16", "--lr", "0.01", "--no-pr
 
 def make_run(rank: int = 0, world_size: int = 1) -> tuple:
     """The model, optimizer and loaders of one rank (or of a single process)."""
-    X_train, y_train, X_test, y_test = load_digits_split(seed=0)
+    X_train, y_train, X_val, y_val = load_digits_split(seed=0)
     model = MLP(64, 16, 10, generator=torch.Generator().manual_seed(0)).double()
     optimizer = Adam(model.parameters(), lr=1e-2)
     train_loader = InMemoryLoader(
         X_train[:NUM_TRAIN].double(), y_train[:NUM_TRAIN], BATCH_SIZE // world_size, seed=1,
         rank=rank, world_size=world_size,
     )  # fmt: skip
-    test_loader = InMemoryLoader(X_test[:160].double(), y_test[:160], 80, shuffle=False)
-    return model, optimizer, train_loader, test_loader
+    val_loader = InMemoryLoader(X_val[:160].double(), y_val[:160], 80, shuffle=False)
+    return model, optimizer, train_loader, val_loader
 
 
 def main(out: Path) -> int:
@@ -48,10 +48,10 @@ def main(out: Path) -> int:
     try:
         r = rank()
         sys.stderr = open(out / f"stderr{r}.txt", "w", encoding="utf-8")
-        model, optimizer, train_loader, test_loader = make_run(r, world_size())
+        model, optimizer, train_loader, val_loader = make_run(r, world_size())
         reported: list[dict] = []
         history = fit(
-            model, optimizer, train_loader, num_epochs=NUM_EPOCHS, test_loader=test_loader,
+            model, optimizer, train_loader, num_epochs=NUM_EPOCHS, val_loader=val_loader,
             checkpoint_dir=out / f"checkpoints{r}", progress=True, seed=0,
             on_epoch_end=reported.append,
         )  # fmt: skip

@@ -53,10 +53,24 @@ def test_train_runs_on_digits_and_writes_metrics(tmp_path, capsys):
     metrics = json.loads(out.read_text())
     assert [r["epoch"] for r in metrics["history"]] == [1, 2]
     for record in metrics["history"]:
-        assert set(record) >= {"epoch", "train_loss", "train_seconds", "test_loss", "test_accuracy"}
-    assert metrics["test_accuracy"] == metrics["history"][-1]["test_accuracy"] > 0.5
+        assert set(record) == {"epoch", "train_loss", "train_seconds", "val_loss",
+                               "val_accuracy", "lr"}  # fmt: skip
+    assert metrics["test_accuracy"] > 0.5 and metrics["test_loss"] > 0
     assert metrics["config"]["hidden_features"] == [64]
-    assert "epoch   2  train_loss" in capsys.readouterr().out
+    assert metrics["config"]["val_fraction"] == 0.2
+    out = capsys.readouterr().out
+    assert "epoch   2  train_loss" in out and "val_acc" in out
+    assert out.count("test_acc") == 1  # the test set is evaluated once, at the end
+
+
+def test_train_flags_override_only_what_they_name(tmp_path):
+    out = tmp_path / "m.json"
+    argv = ["train", "--epochs", "1", "--no-progress", "--metrics-out", str(out)]
+    assert main([*argv, "--hidden", "--val-fraction", "0", "--from-scratch"]) == 0
+    config = json.loads(out.read_text())["config"]
+    assert config["hidden_features"] == [] and config["val_fraction"] == 0.0
+    assert config["from_scratch"] is True and config["batch_size"] == 32  # the digits' preset
+    assert json.loads(out.read_text())["history"][0]["val_loss"] is None
 
 
 @pytest.mark.parametrize(
@@ -66,7 +80,8 @@ def test_train_runs_on_digits_and_writes_metrics(tmp_path, capsys):
         (["--epochs", "two"], "argument --epochs: invalid int value: 'two'"),
         (["--lr", "-1"], "argument --lr: must be a positive number"),
         (["--optimizer", "lbfgs"], "argument --optimizer: invalid choice: 'lbfgs'"),
-        (["--resume"], "--resume needs --checkpoint-dir"),
+        (["--resume"], "resume needs a checkpoint_dir"),
+        (["--val-fraction", "1"], "argument --val-fraction: must be in [0, 1), got 1.0"),
         (["--device", "gpu7"], "Invalid device: 'gpu7'"),
     ],
 )
@@ -79,7 +94,7 @@ def test_train_bad_flags_exit_2(argv, message, capsys):
 
 def test_train_resume_continues(tmp_path, capsys):
     common = ["train", "--no-progress", "--hidden", "16", "--optimizer", "nag", "--lr", "0.1",
-              "--device", "cpu", "--checkpoint-dir", str(tmp_path)]  # fmt: skip
+              "--from-scratch", "--device", "cpu", "--checkpoint-dir", str(tmp_path)]  # fmt: skip
     assert main([*common, "--epochs", "1"]) == 0
     out = tmp_path / "m.json"
     assert main([*common, "--epochs", "2", "--resume", "--metrics-out", str(out)]) == 0

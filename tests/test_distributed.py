@@ -129,24 +129,24 @@ def test_fit_in_a_process_group_wraps_and_saves_the_plain_module(one_process_gro
     assert wrap_model(wrapped) is wrapped and unwrap_model(wrapped) is model
 
     # One rank averages over itself: the same weights as without a process group.
-    model, optimizer, train_loader, test_loader = ddp_script.make_run()
-    history = fit(model, optimizer, train_loader, num_epochs=2, test_loader=test_loader,
+    model, optimizer, train_loader, val_loader = ddp_script.make_run()
+    history = fit(model, optimizer, train_loader, num_epochs=2, val_loader=val_loader,
                   checkpoint_dir=tmp_path / "a", progress=False, seed=0)  # fmt: skip
     # fit accepts an already wrapped model too, and still saves the plain module's weights.
-    twin, optimizer, train_loader, test_loader = ddp_script.make_run()
-    fit(wrap_model(twin), optimizer, train_loader, num_epochs=2, test_loader=test_loader,
+    twin, optimizer, train_loader, val_loader = ddp_script.make_run()
+    fit(wrap_model(twin), optimizer, train_loader, num_epochs=2, val_loader=val_loader,
         checkpoint_dir=tmp_path / "b", progress=False, seed=0)  # fmt: skip
     barrier()
     cleanup()
-    alone, optimizer, train_loader, test_loader = ddp_script.make_run()
-    expected = fit(alone, optimizer, train_loader, num_epochs=2, test_loader=test_loader,
+    alone, optimizer, train_loader, val_loader = ddp_script.make_run()
+    expected = fit(alone, optimizer, train_loader, num_epochs=2, val_loader=val_loader,
                    progress=False, seed=0)  # fmt: skip
     for name in ("a", "b"):
         saved = load_checkpoint(tmp_path / name / "last.pt")["model"]
         assert sorted(saved) == sorted(alone.state_dict())  # no "module." prefix
         for key, tensor in alone.state_dict().items():
             assert torch.equal(saved[key], tensor), (name, key)
-    assert history.column("test_accuracy") == expected.column("test_accuracy")
+    assert history.column("val_accuracy") == expected.column("val_accuracy")
     torch.testing.assert_close(history.column("train_loss"), expected.column("train_loss"))
 
 
@@ -178,7 +178,10 @@ def test_two_processes_match_one_with_the_global_batch(tmp_path):
         del record["train_seconds"]  # the one field the ranks measure for themselves
     assert histories[0] == histories[1]
     assert len(ranks[0]["reported"]) == ddp_script.NUM_EPOCHS and ranks[1]["reported"] == []
-    assert sorted(p.name for p in (tmp_path / "checkpoints0").iterdir()) == ["last.pt"]
+    assert sorted(p.name for p in (tmp_path / "checkpoints0").iterdir()) == [
+        "last.pt",
+        "previous.pt",
+    ]
     assert not (tmp_path / "checkpoints1").exists()
     assert "epoch 3/3" in (tmp_path / "stderr0.txt").read_text()  # the progress bar
     assert (tmp_path / "stderr1.txt").read_text() == ""
@@ -186,18 +189,18 @@ def test_two_processes_match_one_with_the_global_batch(tmp_path):
     assert not (tmp_path / "cli1").exists()
 
     # One process with the global batch: the same run up to the order of sums (float64).
-    model, optimizer, train_loader, test_loader = ddp_script.make_run()
+    model, optimizer, train_loader, val_loader = ddp_script.make_run()
     assert train_loader.batch_size == 2 * ddp_script.make_run(0, 2)[2].batch_size
     expected = fit(model, optimizer, train_loader, num_epochs=ddp_script.NUM_EPOCHS,
-                   test_loader=test_loader, progress=False, seed=0)  # fmt: skip
+                   val_loader=val_loader, progress=False, seed=0)  # fmt: skip
     saved = load_checkpoint(tmp_path / "checkpoints0" / "last.pt")["model"]
     for key, tensor in model.state_dict().items():
         torch.testing.assert_close(ranks[0]["model"][key], tensor, rtol=1e-9, atol=1e-12)
         assert torch.equal(saved[key], ranks[0]["model"][key])  # the checkpoint: no "module."
     history = History.from_dict(ranks[0]["history"])
     torch.testing.assert_close(history.column("train_loss"), expected.column("train_loss"))
-    torch.testing.assert_close(history.column("test_loss"), expected.column("test_loss"))
-    assert history.column("test_accuracy") == expected.column("test_accuracy")
+    torch.testing.assert_close(history.column("val_loss"), expected.column("val_loss"))
+    assert history.column("val_accuracy") == expected.column("val_accuracy")
 
     # `dlnotes train` under torchrun matches `dlnotes train` alone (float32 this time).
     alone = tmp_path / "alone"
@@ -207,8 +210,8 @@ def test_two_processes_match_one_with_the_global_batch(tmp_path):
     assert sorted(two["model"]) == sorted(one["model"])
     for key, tensor in one["model"].items():
         torch.testing.assert_close(two["model"][key], tensor, rtol=1e-5, atol=1e-5)
-    assert two["history"]["history"][0]["test_accuracy"] == pytest.approx(
-        one["history"]["history"][0]["test_accuracy"], abs=0.01
+    assert two["history"]["history"][0]["val_accuracy"] == pytest.approx(
+        one["history"]["history"][0]["val_accuracy"], abs=0.01
     )
 
 

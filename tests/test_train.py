@@ -1,11 +1,9 @@
-"""Tests of `dlnotes.train`: evaluate, fit, History, checkpoints and exact resumption."""
+"""Tests of `dlnotes.train`: evaluate, fit, History and exact resumption."""
 
 from __future__ import annotations
 
-import json
 import math
 import random
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,13 +15,11 @@ from dlnotes.optim import Adam
 from dlnotes.train import (
     EarlyStopping,
     History,
+    TrainConfig,
     evaluate,
     fit,
-    get_rng_state,
     load_checkpoint,
-    restore_checkpoint,
-    save_checkpoint,
-    set_rng_state,
+    train_one_epoch,
 )
 
 
@@ -34,22 +30,25 @@ def digits():
     return X_train[:320], y_train[:320], X_test[:160], y_test[:160]
 
 
-def make_run(digits, dropout=0.3, lr=1e-2):
+def make_run(digits, dropout=0.3, lr=1e-2, scheduler="step"):
     """A fresh model, optimizer, scheduler and loaders, as a new process would build them."""
-    X_train, y_train, X_test, y_test = digits
+    X_train, y_train, X_val, y_val = digits
     model = MLP(64, 16, 10, dropout=dropout, generator=torch.Generator().manual_seed(0))
     optimizer = Adam(model.parameters(), lr=lr)
-    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+    schedulers = {
+        "step": lambda: torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5),
+        "none": lambda: None,
+    }
     train_loader = InMemoryLoader(X_train, y_train, batch_size=32, seed=1)
-    test_loader = InMemoryLoader(X_test, y_test, batch_size=80, shuffle=False)
-    return model, optimizer, scheduler, train_loader, test_loader
+    val_loader = InMemoryLoader(X_val, y_val, batch_size=80, shuffle=False)
+    return model, optimizer, schedulers[scheduler](), train_loader, val_loader
 
 
-def train(digits, num_epochs, **kwargs):
-    model, optimizer, scheduler, train_loader, test_loader = make_run(digits)
+def train(digits, num_epochs, scheduler="step", **kwargs):
+    model, optimizer, sched, train_loader, val_loader = make_run(digits, scheduler=scheduler)
     history = fit(
-        model, optimizer, train_loader, num_epochs=num_epochs, test_loader=test_loader,
-        scheduler=scheduler, progress=False, seed=0, **kwargs,
+        model, optimizer, train_loader, num_epochs=num_epochs, val_loader=val_loader,
+        scheduler=sched, progress=False, seed=0, **kwargs,
     )  # fmt: skip
     return model, history
 
@@ -58,7 +57,7 @@ def without_times(history):
     return [{k: v for k, v in r.items() if k != "train_seconds"} for r in history]
 
 
-# --- evaluate -----------------------------------------------------------------------------------
+# --- evaluate and one epoch ---------------------------------------------------------------------
 
 
 def test_evaluate_matches_a_hand_count_and_restores_modes():
@@ -86,6 +85,26 @@ def test_evaluate_needs_no_grad_and_rejects_empty():
         evaluate(model, [])
 
 
+def test_train_one_epoch_is_the_five_line_loop(digits):
+    X, y = digits[0][:64], digits[1][:64]
+    batches = [(X[:32], y[:32]), (X[32:], y[32:])]
+    model = torch.nn.Linear(64, 10)
+    copy = torch.nn.Linear(64, 10)
+    copy.load_state_dict(model.state_dict())
+    loss_sum, n = train_one_epoch(model, torch.optim.SGD(model.parameters(), lr=0.1), batches,
+                                  torch.nn.functional.cross_entropy)  # fmt: skip
+    optimizer = torch.optim.SGD(copy.parameters(), lr=0.1)
+    expected = 0.0
+    for X_batch, y_batch in batches:
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(copy(X_batch), y_batch)
+        loss.backward()
+        optimizer.step()
+        expected += loss.item() * 32
+    assert (loss_sum, n) == (expected, 64)
+    assert torch.equal(model.weight, copy.weight)
+
+
 # --- fit ----------------------------------------------------------------------------------------
 
 
@@ -94,20 +113,22 @@ def test_fit_learns_and_records_every_field(digits):
     assert history.column("epoch") == [1, 2, 3]
     assert history.column("lr") == [1e-2, 5e-3, 2.5e-3]  # StepLR halves after each epoch
     assert history[0]["train_loss"] > history[-1]["train_loss"]
-    assert history.last["test_accuracy"] > 0.3  # chance is 0.1
+    assert history.last["val_accuracy"] > 0.3  # chance is 0.1
     assert all(r["train_seconds"] > 0 for r in history)
-    # The recorded test metrics are those of the final model.
-    _, _, _, _, test_loader = make_run(digits)
-    assert evaluate(model, test_loader)["accuracy"] == history.last["test_accuracy"]
+    # The recorded validation metrics are those of the final model.
+    val_loader = make_run(digits)[4]
+    assert evaluate(model, val_loader)["accuracy"] == history.last["val_accuracy"]
 
 
 def test_fit_checks_arguments(digits, tmp_path):
     model, optimizer, _, train_loader, _ = make_run(digits)
     with pytest.raises(ValueError, match="Invalid num_epochs: 0"):
         fit(model, optimizer, train_loader, num_epochs=0)
+    with pytest.raises(TypeError, match=r"Invalid num_epochs: 1\.5"):
+        fit(model, optimizer, train_loader, num_epochs=1.5)
     with pytest.raises(ValueError, match="needs a checkpoint_dir"):
         fit(model, optimizer, train_loader, num_epochs=1, resume=True)
-    with pytest.raises(ValueError, match="give a test_loader"):
+    with pytest.raises(ValueError, match="give a val_loader"):
         fit(model, optimizer, train_loader, num_epochs=1, early_stopping=EarlyStopping(2))
     with pytest.raises(FileNotFoundError, match=r"last\.pt"):
         fit(model, optimizer, train_loader, num_epochs=1, resume=True, checkpoint_dir=tmp_path)
@@ -122,30 +143,12 @@ def test_nan_loss_stops_with_epoch_and_batch_and_keeps_checkpoint(digits, tmp_pa
         loss = torch.nn.functional.cross_entropy(logits, y)
         return loss * math.inf if calls["n"] == 13 else loss
 
-    with pytest.raises(FloatingPointError, match=r"Loss is inf at epoch 2, batch 3"):
+    with pytest.raises(FloatingPointError, match=r"Epoch 2: Loss is inf at batch 3"):
         fit(model, optimizer, train_loader, num_epochs=3, loss_fn=loss_fn, progress=False,
             checkpoint_dir=tmp_path)  # fmt: skip
-    checkpoint = load_checkpoint(tmp_path / "last.pt")
-    assert checkpoint["epoch"] == 1
-    assert all(torch.isfinite(p).all() for p in model.parameters())
-
-
-def test_keyboard_interrupt_saves_and_reraises(digits, tmp_path):
-    model, optimizer, _, train_loader, _ = make_run(digits)
-
-    def loss_fn(logits, y):
-        if optimizer.state and next(iter(optimizer.state.values()))["step"] >= 12:
-            raise KeyboardInterrupt
-        return torch.nn.functional.cross_entropy(logits, y)
-
-    with pytest.raises(KeyboardInterrupt):
-        fit(model, optimizer, train_loader, num_epochs=3, loss_fn=loss_fn, progress=False,
-            checkpoint_dir=tmp_path)  # fmt: skip
-    interrupted = load_checkpoint(tmp_path / "interrupted.pt")
-    assert interrupted["epoch"] == 1 and interrupted["extra"] == {"interrupted_in_epoch": 2}
-    for name, tensor in model.state_dict().items():
-        assert torch.equal(interrupted["model"][name], tensor)
     assert load_checkpoint(tmp_path / "last.pt")["epoch"] == 1
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+    assert not (tmp_path / "lock").exists()  # released on the way out
 
 
 def test_early_stopping_rule_and_in_fit(digits):
@@ -160,212 +163,6 @@ def test_early_stopping_rule_and_in_fit(digits):
     # A huge min_delta never counts as improvement: stop after epoch 1 + patience.
     _, history = train(digits, 6, early_stopping=EarlyStopping(patience=2, min_delta=100.0))
     assert len(history) == 3 and history.stopped_early
-
-
-# --- resuming -----------------------------------------------------------------------------------
-
-
-def test_resume_is_bit_identical_to_an_unbroken_run(digits, tmp_path):
-    straight_model, straight_history = train(digits, 4)
-
-    train(digits, 2, checkpoint_dir=tmp_path)
-    # A fresh "process": new objects, and the global random state moved on.
-    torch.manual_seed(12345)
-    random.seed(1)
-    np.random.seed(1)
-    model, optimizer, scheduler, train_loader, test_loader = make_run(digits)
-    history = fit(
-        model, optimizer, train_loader, num_epochs=4, test_loader=test_loader,
-        scheduler=scheduler, progress=False, seed=99, checkpoint_dir=tmp_path, resume=True,
-    )  # fmt: skip
-    for name, tensor in straight_model.state_dict().items():
-        assert torch.equal(model.state_dict()[name], tensor), name
-    assert without_times(history) == without_times(straight_history)
-    assert load_checkpoint(tmp_path / "last.pt")["epoch"] == 4
-
-
-def test_resume_without_the_random_state_differs(digits, tmp_path):
-    # Dropout draws from torch's global generator: skipping its restore must show.
-    straight_model, _ = train(digits, 3)
-    train(digits, 2, checkpoint_dir=tmp_path)
-    model, optimizer, scheduler, train_loader, _ = make_run(digits)
-    checkpoint = load_checkpoint(tmp_path / "last.pt")
-    restore_checkpoint(checkpoint, model=model, optimizer=optimizer, scheduler=scheduler,
-                       loader=train_loader, rng=False)  # fmt: skip
-    torch.manual_seed(12345)
-    model.train()
-    for X, y in train_loader:
-        optimizer.zero_grad()
-        torch.nn.functional.cross_entropy(model(X), y).backward()
-        optimizer.step()
-    assert not torch.equal(model.layers[0].weight, straight_model.layers[0].weight)
-
-
-# --- checkpoints --------------------------------------------------------------------------------
-
-
-def test_checkpoint_loads_with_weights_only_and_round_trips(digits, tmp_path):
-    _, history = train(digits, 1, checkpoint_dir=tmp_path)
-    raw = torch.load(tmp_path / "last.pt", weights_only=True)
-    assert raw["format"] == "dlnotes-checkpoint" and raw["epoch"] == 1
-    assert raw["loader"] == {"epoch": 1, "seed": 1}
-    assert set(raw["rng"]) == {"python", "numpy", "torch", "cuda", "mps"}
-    assert History.from_dict(raw["history"]) == history
-    assert raw["scheduler"]["last_epoch"] == 1
-
-
-def test_rng_state_round_trip_covers_python_numpy_torch():
-    state = get_rng_state()
-    a = (random.random(), np.random.rand(), torch.rand(1).item())
-    set_rng_state(state)
-    assert (random.random(), np.random.rand(), torch.rand(1).item()) == a
-    with pytest.raises(ValueError, match="Invalid random state"):
-        set_rng_state({"python": [3, [1, 2], None]})
-
-
-def test_rng_state_saves_and_restores_mps_where_available(monkeypatch):
-    # No Apple GPU here: a stand-in generator checks the plumbing; without MPS the entry is None.
-    assert get_rng_state()["mps"] is None or torch.backends.mps.is_available()
-    generator = {"state": torch.tensor([1, 2, 3], dtype=torch.uint8)}
-    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
-    monkeypatch.setattr(torch.mps, "get_rng_state", lambda: generator["state"].clone())
-    monkeypatch.setattr(torch.mps, "set_rng_state", lambda s: generator.update(state=s.clone()))
-    state = get_rng_state()
-    assert torch.equal(state["mps"], torch.tensor([1, 2, 3], dtype=torch.uint8))
-    generator["state"] = torch.tensor([9, 9, 9], dtype=torch.uint8)  # the run draws on
-    set_rng_state(state)
-    assert torch.equal(generator["state"], torch.tensor([1, 2, 3], dtype=torch.uint8))
-    del state["mps"]  # a checkpoint from before the entry existed
-    set_rng_state(state)
-
-
-def test_corrupted_or_truncated_checkpoint_is_a_clear_error(tmp_path):
-    model = torch.nn.Linear(3, 2)
-    path = save_checkpoint(tmp_path / "last.pt", model=model, epoch=2)
-    data = path.read_bytes()
-    truncated = tmp_path / "truncated.pt"
-    truncated.write_bytes(data[: len(data) // 2])
-    with pytest.raises(ValueError, match=r"truncated\.pt: cannot read the checkpoint"):
-        load_checkpoint(truncated)
-    assert truncated.read_bytes() == data[: len(data) // 2]  # nothing overwritten
-    garbage = tmp_path / "garbage.pt"
-    garbage.write_bytes(b"not a checkpoint at all")
-    with pytest.raises(ValueError, match=r"garbage\.pt"):
-        load_checkpoint(garbage)
-    other = tmp_path / "other.pt"
-    torch.save({"weights": torch.zeros(2)}, other)
-    with pytest.raises(ValueError, match="not a dlnotes checkpoint"):
-        load_checkpoint(other)
-    with pytest.raises(FileNotFoundError, match=r"missing\.pt"):
-        load_checkpoint(tmp_path / "missing.pt")
-    with pytest.raises(ValueError, match="Invalid epoch: -1"):
-        save_checkpoint(tmp_path / "x.pt", model=model, epoch=-1)
-
-
-def test_failed_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
-    model = torch.nn.Linear(3, 2)
-    path = save_checkpoint(tmp_path / "last.pt", model=model, epoch=1)
-    before = path.read_bytes()
-
-    def save_half_then_fail(obj, file):  # a disk that fills up in the middle of the write
-        file.write(before[: len(before) // 2])
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(torch, "save", save_half_then_fail)
-    with pytest.raises(OSError, match="No space left"):
-        save_checkpoint(path, model=model, epoch=2)
-    assert path.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["last.pt"]  # no temporary file left
-
-
-@pytest.mark.parametrize(
-    ("extra", "named"),
-    [
-        ({"n": np.float64(1.0)}, r"checkpoint\['extra'\]\['n'\]: .*1\.0\)? is a numpy\.float64"),
-        ({"dir": [Path("runs")]}, r"\['extra'\]\['dir'\]\[0\].* is a pathlib\.\w*Path"),
-        ({"f": lambda: None}, r"\['extra'\]\['f'\].* is a \S*function"),
-    ],
-)
-def test_unloadable_extra_is_refused_before_writing(tmp_path, extra, named):
-    # torch.save would write these without complaint, and the file would then not load with
-    # weights_only=True: refuse them while the previous checkpoint is still there.
-    model = torch.nn.Linear(3, 2)
-    path = save_checkpoint(tmp_path / "last.pt", model=model, epoch=1)
-    before = path.read_bytes()
-    with pytest.raises(TypeError, match=named):
-        save_checkpoint(path, model=model, epoch=2, extra=extra)
-    assert path.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["last.pt"]
-
-
-def test_plain_extra_round_trips(tmp_path):
-    extra = {"config": {"hidden": (64, 32), "lr": 1e-3, "name": "mnist", "tags": {"a"}},
-             "dtype": torch.float32, "mean": torch.tensor([0.5]), "none": None}  # fmt: skip
-    path = save_checkpoint(tmp_path / "last.pt", model=torch.nn.Linear(3, 2), extra=extra)
-    loaded = load_checkpoint(path)["extra"]
-    assert loaded["config"] == extra["config"] and loaded["dtype"] is torch.float32
-    assert torch.equal(loaded["mean"], extra["mean"]) and loaded["none"] is None
-
-
-def test_whole_file_with_a_foreign_object_is_not_called_corrupted(tmp_path):
-    path = save_checkpoint(tmp_path / "last.pt", model=torch.nn.Linear(3, 2), epoch=1)
-    checkpoint = torch.load(path, weights_only=True)
-    checkpoint["extra"] = {"n": np.float64(1.0)}  # written by other code, bypassing the check
-    torch.save(checkpoint, path)
-    with pytest.raises(ValueError, match=r"refuses to build.*not damaged.*numpy") as error:
-        load_checkpoint(path)
-    assert "corrupted" not in str(error.value)
-
-
-# --- History ------------------------------------------------------------------------------------
-
-RECORD = {"epoch": 1, "train_loss": 0.5, "train_seconds": 1.25, "test_loss": None,
-          "test_accuracy": None, "lr": 0.1}  # fmt: skip
-
-
-def test_history_json_csv_and_plot(tmp_path):
-    history = History([RECORD, {**RECORD, "epoch": 2, "test_loss": 0.4, "test_accuracy": 0.9}])
-    history.to_json(tmp_path / "h.json")
-    assert History.from_json(tmp_path / "h.json") == history
-    assert json.loads((tmp_path / "h.json").read_text())["history"][0]["test_loss"] is None
-    history.to_csv(tmp_path / "sub" / "h.csv")
-    lines = (tmp_path / "sub" / "h.csv").read_text().splitlines()
-    assert lines == [
-        "epoch,train_loss,train_seconds,test_loss,test_accuracy,lr",
-        "1,0.5,1.25,,,0.1",
-        "2,0.5,1.25,0.4,0.9,0.1",
-    ]
-    history.plot(tmp_path / "h.png")
-    assert (tmp_path / "h.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["h.json", "h.png", "sub"]
-
-
-def test_history_stores_plain_numbers(tmp_path):
-    # NumPy's float64 is a float subclass: kept as it is, it would make a checkpoint that
-    # torch.load(..., weights_only=True) refuses.
-    history = History([{**RECORD, "train_loss": np.float64(0.25), "lr": np.float32(0.5).item()}])
-    assert type(history.last["train_loss"]) is float and history.last["train_loss"] == 0.25
-    model = torch.nn.Linear(3, 2)
-    path = save_checkpoint(tmp_path / "last.pt", model=model, epoch=1, history=history)
-    assert History.from_dict(load_checkpoint(path)["history"]) == history
-
-
-def test_history_rejects_bad_records_and_files(tmp_path):
-    with pytest.raises(ValueError, match=r"missing \['lr'\]"):
-        History([{k: v for k, v in RECORD.items() if k != "lr"}])
-    with pytest.raises(ValueError, match="Invalid epoch: 0"):
-        History([{**RECORD, "epoch": 0}])
-    with pytest.raises(TypeError, match="Invalid train_loss: 'x'"):
-        History([{**RECORD, "train_loss": "x"}])
-    with pytest.raises(ValueError, match="Unknown history field: 'loss'"):
-        History().column("loss")
-    with pytest.raises(IndexError, match="empty"):
-        _ = History().last
-    with pytest.raises(ValueError, match="empty history"):
-        History().plot(tmp_path / "h.png")
-    (tmp_path / "bad.json").write_text("{not json")
-    with pytest.raises(ValueError, match=r"bad\.json: not a valid history"):
-        History.from_json(tmp_path / "bad.json")
 
 
 def test_progress_bar_shows_the_live_loss(digits, capsys, monkeypatch):
@@ -383,10 +180,123 @@ def test_progress_bar_shows_the_live_loss(digits, capsys, monkeypatch):
     assert capsys.readouterr().err == ""
 
 
-def test_config_keeps_an_empty_hidden_tuple():
-    # () is a model without hidden layers (softmax regression), not "use the default".
-    from dlnotes.train import TrainConfig
+# --- resuming -----------------------------------------------------------------------------------
 
-    assert TrainConfig(hidden_features=()).resolved().hidden_features == ()
-    assert TrainConfig().resolved().hidden_features == (64,)
-    assert TrainConfig(dataset="mnist").resolved().hidden_features == (256,)
+
+@pytest.mark.parametrize("scheduler", ["step", "none"])
+def test_resume_is_bit_identical_to_an_unbroken_run(digits, tmp_path, scheduler):
+    straight_model, straight_history = train(digits, 4, scheduler=scheduler)
+
+    def stop_after_two(record):
+        if record["epoch"] == 2:
+            raise KeyboardInterrupt  # Ctrl-C
+
+    with pytest.raises(KeyboardInterrupt):
+        train(digits, 4, scheduler=scheduler, checkpoint_dir=tmp_path, on_epoch_end=stop_after_two)
+    assert not (tmp_path / "lock").exists()
+    # A fresh "process": new objects, and the global random state moved on.
+    torch.manual_seed(12345)
+    random.seed(1)
+    np.random.seed(1)
+    model, optimizer, sched, train_loader, val_loader = make_run(digits, scheduler=scheduler)
+    history = fit(
+        model, optimizer, train_loader, num_epochs=4, val_loader=val_loader, scheduler=sched,
+        progress=False, seed=99, checkpoint_dir=tmp_path, resume=True,
+    )  # fmt: skip
+    for name, tensor in straight_model.state_dict().items():
+        assert torch.equal(model.state_dict()[name], tensor), name
+    assert without_times(history) == without_times(straight_history)
+    assert load_checkpoint(tmp_path / "last.pt")["epoch"] == 4
+    assert load_checkpoint(tmp_path / "previous.pt")["epoch"] == 3
+
+
+def test_resume_with_more_epochs_recomputes_a_lambda_schedule(digits, tmp_path):
+    def cosine_run(num_epochs, **kwargs):
+        model, optimizer, _, train_loader, _ = make_run(digits, scheduler="none")
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda e: 0.5 * (1 + math.cos(math.pi * e / num_epochs))
+        )
+        return fit(model, optimizer, train_loader, num_epochs=num_epochs, scheduler=scheduler,
+                   progress=False, seed=0, checkpoint_dir=tmp_path, **kwargs)  # fmt: skip
+
+    cosine_run(2)  # its last epoch ended the schedule at lr 0
+    history = cosine_run(4, resume=True)
+    # Epochs 3 and 4 follow the 4-epoch cosine from epoch index 2 on, not the old final lr 0.
+    assert history.column("lr")[2:] == pytest.approx(
+        [5e-3, 1e-2 * 0.5 * (1 + math.cos(0.75 * math.pi))]
+    )
+
+
+def test_resume_refusals_name_the_reason(digits, tmp_path):
+    train(digits, 2, checkpoint_dir=tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    model, optimizer, sched, train_loader, _ = make_run(digits)
+    common = {"progress": False, "checkpoint_dir": tmp_path, "resume": True}
+    cosine = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=5)
+    with pytest.raises(ValueError, match=r"CosineAnnealingLR keeps the old total \(T_max\)"):
+        fit(model, optimizer, train_loader, num_epochs=5, scheduler=cosine, **common)
+    with pytest.raises(ValueError, match=r"has 2 epochs done already; num_epochs=1"):
+        fit(model, optimizer, train_loader, num_epochs=1, scheduler=sched, **common)
+    sgd = torch.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match=r"saved with the optimizer dlnotes\.optim\.adam\.Adam"):
+        fit(model, sgd, train_loader, num_epochs=2, scheduler=sched, **common)
+    wider = MLP(64, 32, 10)
+    with pytest.raises(ValueError, match=r"last\.pt: the checkpoint holds another model: .*size"):
+        fit(wider, Adam(wider.parameters()), train_loader, num_epochs=2, scheduler=sched,
+            **common)  # fmt: skip
+    with pytest.raises(ValueError, match=r"saved by a run with batch_size=None, not batch_size=64"):
+        fit(model, optimizer, train_loader, num_epochs=2, scheduler=sched,
+            extra={"batch_size": 64}, **common)  # fmt: skip
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # nothing touched
+
+
+# --- History ------------------------------------------------------------------------------------
+
+RECORD = {"epoch": 1, "train_loss": 0.5, "train_seconds": 1.25, "val_loss": None,
+          "val_accuracy": None, "lr": 0.1}  # fmt: skip
+
+
+def test_history_round_trips_and_stores_plain_numbers():
+    history = History([{**RECORD, "train_loss": np.float64(0.25)}, {**RECORD, "epoch": 2}])
+    assert type(history.last["train_loss"]) is float
+    assert type(history[0]["train_loss"]) is float and history[0]["train_loss"] == 0.25
+    history.stopped_early = True
+    assert History.from_dict(history.to_dict()) == history
+
+
+def test_history_rejects_bad_records():
+    with pytest.raises(ValueError, match=r"missing \['lr'\]"):
+        History([{k: v for k, v in RECORD.items() if k != "lr"}])
+    with pytest.raises(ValueError, match="Invalid epoch: 0"):
+        History([{**RECORD, "epoch": 0}])
+    with pytest.raises(TypeError, match="Invalid train_loss: 'x'"):
+        History([{**RECORD, "train_loss": "x"}])
+    with pytest.raises(ValueError, match="Unknown history field: 'loss'"):
+        History().column("loss")
+    with pytest.raises(IndexError, match="empty"):
+        _ = History().last
+    with pytest.raises(ValueError, match="'history' list"):
+        History.from_dict({"records": []})
+
+
+# --- configuration ------------------------------------------------------------------------------
+
+
+def test_config_presets_and_checks():
+    assert TrainConfig().hidden_features == (64,)
+    assert TrainConfig(hidden_features=()).hidden_features == ()  # softmax regression
+    mnist = TrainConfig.for_dataset("mnist", lr=0.01)
+    assert (mnist.hidden_features, mnist.batch_size, mnist.lr) == ((256,), 256, 0.01)
+    assert round(mnist.val_fraction * 60_000) == 5_000
+    with pytest.raises(ValueError, match="Unknown dataset: 'cifar'"):
+        TrainConfig.for_dataset("cifar")
+    with pytest.raises(ValueError, match="Invalid batch_size: 0"):
+        TrainConfig(batch_size=0)
+    with pytest.raises(TypeError, match=r"Invalid hidden_features: \[64\]"):
+        TrainConfig(hidden_features=[64])
+    with pytest.raises(ValueError, match=r"Invalid val_fraction: 1\.0"):
+        TrainConfig(val_fraction=1.0)
+    with pytest.raises(ValueError, match="resume needs a checkpoint_dir"):
+        TrainConfig(resume=True)
+    key = TrainConfig(num_epochs=3, device="cpu").resume_key()
+    assert "num_epochs" not in key and "device" not in key and key["hidden_features"] == [64]

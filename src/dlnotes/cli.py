@@ -10,9 +10,9 @@ trains on two processes, splitting each batch between them (see `dlnotes.train.d
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import platform
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -73,58 +73,63 @@ def _checked(cast: Callable[[str], Any], ok: Callable[[Any], bool], requirement:
 _positive_int = _checked(int, lambda v: v >= 1, "must be a positive int")
 _non_negative_int = _checked(int, lambda v: v >= 0, "must be an int >= 0")
 _positive_float = _checked(float, lambda v: 0 < v < float("inf"), "must be a positive number")
+_fraction = _checked(float, lambda v: 0 <= v < 1, "must be in [0, 1)")
 
 
 def _print_epoch(record: dict[str, Any]) -> None:
     line = f"epoch {record['epoch']:3d}  train_loss {record['train_loss']:.4f}"
-    if record["test_loss"] is not None:
-        line += f"  test_loss {record['test_loss']:.4f}  test_acc {record['test_accuracy']:.4f}"
+    if record["val_loss"] is not None:
+        line += f"  val_loss {record['val_loss']:.4f}  val_acc {record['val_accuracy']:.4f}"
     print(f"{line}  ({record['train_seconds']:.2f} s)", flush=True)
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    # A SIGTERM (from `kill`, a job scheduler, a container stopping) ends the run the way Ctrl-C
+    # does: fit's with-blocks release the checkpoint folder's lock on the way out.
+    raise KeyboardInterrupt(signum)
+
+
 def _train(args: argparse.Namespace) -> int:
+    import torch
+
     from dlnotes.tensor import get_device
-    from dlnotes.train import TrainConfig, denormals_flushed
-    from dlnotes.train.distributed import cleanup, init_from_env, is_distributed
+    from dlnotes.train import TrainConfig
+    from dlnotes.train.distributed import cleanup, init_from_env, is_distributed, local_rank
 
     parser: argparse.ArgumentParser = args.parser
-    if args.resume and args.checkpoint_dir is None:
-        parser.error("--resume needs --checkpoint-dir")
-    try:
-        config = TrainConfig(
-            dataset=args.dataset,
-            data_dir=args.data_dir,
-            hidden_features=tuple(args.hidden) if args.hidden else None,
-            num_epochs=args.epochs,
-            batch_size=args.batch_size,
-            optimizer=args.optimizer,
-            lr=args.lr,
-            schedule=args.schedule,
-            normalize=not args.no_normalize,
-            seed=args.seed,
-            device=args.device,
-            checkpoint_dir=args.checkpoint_dir,
-            resume=args.resume,
-        ).resolved()
+    flags = {"data_dir": args.data_dir, "download": args.download, "num_epochs": args.epochs,
+             "batch_size": args.batch_size, "optimizer": args.optimizer,
+             "from_scratch": args.from_scratch, "lr": args.lr, "schedule": args.schedule,
+             "val_fraction": args.val_fraction, "seed": args.seed, "device": args.device,
+             "checkpoint_dir": args.checkpoint_dir, "resume": args.resume,
+             "hidden_features": tuple(args.hidden) if args.hidden is not None else None,
+             "normalize": False if args.no_normalize else None}  # fmt: skip
+    try:  # only the flags given override the data set's preset
+        config = TrainConfig.for_dataset(
+            args.dataset, **{k: v for k, v in flags.items() if v is not None}
+        )
         device = get_device(config.device)
-    except ValueError as exc:
+    except (TypeError, ValueError) as exc:
         parser.error(str(exc))
-    # Subnormal floats count as zero from here on, before torch starts its worker threads (they
-    # copy the setting when they start): Adam on MNIST runs into them and slows down otherwise.
-    flush = contextlib.nullcontext() if args.keep_denormals else denormals_flushed()
-    with flush:
-        # Under torchrun (WORLD_SIZE > 1) join the other processes; a plain run stays alone.
-        joined = not is_distributed() and init_from_env("nccl" if device.type == "cuda" else "gloo")
-        try:
-            return _train_config(config, args)
-        finally:
-            if joined:
-                cleanup()
+    # Adam's moments for pixels that are never lit decay into subnormal floats, which the CPU
+    # computes with slowly: count them as zero from here on (before torch starts its threads).
+    torch.set_flush_denormal(True)
+    previous_handler = signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    # Under torchrun (WORLD_SIZE > 1) join the other processes; a plain run stays alone.
+    joined = not is_distributed() and init_from_env("nccl" if device.type == "cuda" else "gloo")
+    try:
+        if joined and device.type == "cuda":
+            device = torch.device("cuda", local_rank())  # one GPU per process
+        return _train_config(config, device, args)
+    finally:
+        if joined:
+            cleanup()
+        signal.signal(signal.SIGTERM, previous_handler)
 
 
-def _train_config(config: TrainConfig, args: argparse.Namespace) -> int:
+def _train_config(config: TrainConfig, device: Any, args: argparse.Namespace) -> int:
     from dlnotes._atomic import atomic_open
-    from dlnotes.train import run
+    from dlnotes.train import FolderInUseError, run
     from dlnotes.train.distributed import is_main_process, world_size
 
     main = is_main_process()  # rank 0 alone prints and writes files
@@ -136,27 +141,29 @@ def _train_config(config: TrainConfig, args: argparse.Namespace) -> int:
             flush=True,
         )
     try:
-        _, history = run(
-            config, progress=False if args.no_progress else None, on_epoch_end=_print_epoch
-        )
-    except (FileNotFoundError, FloatingPointError, ValueError) as exc:
+        _, history, test = run(
+            config, device, progress=False if args.no_progress else None,
+            on_epoch_end=_print_epoch,
+        )  # fmt: skip
+    except (FileNotFoundError, FloatingPointError, ValueError, FolderInUseError) as exc:
         print(f"dlnotes train: error: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        signum = exc.args[0] if exc.args else signal.SIGINT
         where = f"; resume with --resume --checkpoint-dir {config.checkpoint_dir}"
-        print(
-            f"dlnotes train: interrupted{where if config.checkpoint_dir else ''}", file=sys.stderr
-        )
-        return 130
-    if history.stopped_early and main:
-        print("stopped early", flush=True)
+        name = "terminated" if signum == signal.SIGTERM else "interrupted"
+        print(f"dlnotes train: {name}{where if config.checkpoint_dir else ''}", file=sys.stderr)
+        return 128 + signum
+    if main:
+        if history.stopped_early:
+            print("stopped early", flush=True)
+        print(f"test_loss {test['loss']:.4f}  test_acc {test['accuracy']:.4f}", flush=True)
     if args.metrics_out is not None and main:
-        final = history.last if len(history) else {}
         metrics = {
             "config": {k: list(v) if isinstance(v, tuple) else v for k, v in vars(config).items()},
             **history.to_dict(),
-            "test_loss": final.get("test_loss"),
-            "test_accuracy": final.get("test_accuracy"),
+            "test_loss": test["loss"],
+            "test_accuracy": test["accuracy"],
         }
         with atomic_open(args.metrics_out, "w") as file:
             file.write(json.dumps(metrics, indent=2, allow_nan=False) + "\n")
@@ -169,25 +176,43 @@ def _add_train_parser(sub: Any) -> None:
     train = sub.add_parser(
         "train",
         help="train an MLP classifier (digits by default, no download)",
-        description="Trains an MLP classifier and prints each epoch's losses and test accuracy. "
-        "Sizes left out take the data set's defaults: 784-256-10, batch 256, 10 epochs for "
-        "the 28x28 sets (MNIST's assignment), 64-64-10, batch 32, 10 epochs for digits.",
+        description="Trains an MLP classifier, prints each epoch's training and validation "
+        "losses, and evaluates the test set once at the end. Flags left out take the data "
+        "set's preset (TrainConfig.for_dataset): 784-256-10, batch 256, 5,000 of the 60,000 "
+        "training images held out for validation for the 28x28 sets (MNIST's assignment); "
+        "64-64-10, batch 32, a fifth held out for the digits; 10 epochs, Adam, lr 0.001 with a "
+        "cosine decay for both.",
+        epilog="Checkpoints: with --checkpoint-dir DIR each epoch is saved to DIR/last.pt, the "
+        "one before it kept as DIR/previous.pt; a second run on DIR is refused while the first "
+        "holds DIR/lock. --resume continues from DIR/last.pt with the same flags, bit for bit "
+        "as if the run had never stopped; if last.pt is damaged, the error names the intact "
+        "file to give as --resume FILE. A resume may change --epochs: the cosine schedule is "
+        "then recomputed for the new total from the restored epoch on (no epoch runs at the "
+        "old schedule's final rate). Other changed settings are refused.",
     )
     train.add_argument("--dataset", choices=DATASETS, default="digits", help="default: digits")
     train.add_argument("--data-dir", help="folder of the MNIST-like sets (default: ./data)")
+    train.add_argument(
+        "--download", action="store_true", default=None,
+        help="let torchvision download a missing MNIST-like set",
+    )  # fmt: skip
     train.add_argument("--epochs", type=_positive_int, help="number of epochs")
     train.add_argument(
         "--batch-size", type=_positive_int, help="samples per batch (over all torchrun processes)"
     )
     train.add_argument(
-        "--hidden", type=_positive_int, nargs="+", metavar="WIDTH", help="hidden layer widths"
-    )
-    train.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="default: adam")
-    train.add_argument("--lr", type=_positive_float, default=1e-3, help="default: 0.001")
+        "--hidden", type=_positive_int, nargs="*", metavar="WIDTH",
+        help="hidden layer widths (none: softmax regression)",
+    )  # fmt: skip
+    train.add_argument("--optimizer", choices=OPTIMIZERS, help="default: adam")
+    train.add_argument(
+        "--from-scratch", action="store_true", default=None,
+        help="train with dlnotes.optim's optimizers (default: torch.optim's fused ones)",
+    )  # fmt: skip
+    train.add_argument("--lr", type=_positive_float, help="learning rate (default: 0.001)")
     train.add_argument(
         "--schedule",
         choices=SCHEDULES,
-        default="cosine",
         help="learning rate over the epochs: cosine decay to near 0 (default) or constant",
     )
     train.add_argument(
@@ -195,18 +220,19 @@ def _add_train_parser(sub: Any) -> None:
         action="store_true",
         help="keep inputs in [0, 1] (default: standardise with the training set's mean and std)",
     )
-    train.add_argument("--seed", type=_non_negative_int, default=0, help="default: 0")
-    train.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:N, mps")
-    train.add_argument("--checkpoint-dir", help="save DIR/last.pt after each epoch")
-    train.add_argument("--resume", action="store_true", help="continue from DIR/last.pt")
+    train.add_argument(
+        "--val-fraction", type=_fraction, metavar="F",
+        help="share of the training set held out for validation (seeded); 0 trains on all",
+    )  # fmt: skip
+    train.add_argument("--seed", type=_non_negative_int, help="default: 0")
+    train.add_argument("--device", help="auto (default), cpu, cuda, cuda:N, mps")
+    train.add_argument("--checkpoint-dir", metavar="DIR", help="save a checkpoint each epoch")
+    train.add_argument(
+        "--resume", nargs="?", const=True, metavar="FILE",
+        help="continue from DIR/last.pt, or from FILE (e.g. DIR/previous.pt)",
+    )  # fmt: skip
     train.add_argument("--metrics-out", metavar="FILE", help="write the metrics as JSON")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
-    train.add_argument(
-        "--keep-denormals",
-        action="store_true",
-        help="compute with subnormal floats (default: count them as zero on the CPU, which is "
-        "faster; see dlnotes.train.denormals)",
-    )
     train.set_defaults(func=_train, parser=train)
 
 
@@ -240,9 +266,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: The arguments, without the program name; `sys.argv[1:]` by default.
 
     Returns:
-        The exit status: 0 on success; 1 when training fails (missing data, a NaN loss, a bad
-        checkpoint), with the reason on the standard error; 2 on a usage error (argparse exits
-        with it itself); 130 after Ctrl-C, as a shell reports a process stopped by SIGINT.
+        The exit status: 0 on success; 1 when training fails (missing data, a NaN loss, a
+        damaged checkpoint, a checkpoint folder in use), with the reason in one line on the
+        standard error; 2 on a usage error (argparse exits with it itself); 130 after Ctrl-C
+        and 143 after SIGTERM, as a shell reports a process stopped by SIGINT or SIGTERM.
     """
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -1,31 +1,39 @@
-"""Checkpoints that resume a run exactly, and load with `torch.load(path, weights_only=True)`.
+"""Checkpoints that resume a run exactly, verify themselves, and load with `weights_only=True`.
 
 A checkpoint is one dict saved by `torch.save`:
 
 | key | holds |
 | --- | --- |
-| `format`, `version` | `"dlnotes-checkpoint"` and `1`, checked on loading |
-| `epoch` | the number of epochs completed |
+| `format`, `version` | `"dlnotes-checkpoint"` and `2`, checked on loading |
+| `epoch`, `num_epochs` | the epochs completed, and the run's total when it was saved |
 | `model`, `optimizer`, `scheduler` | their `state_dict()`s (`None` where there is none) |
+| `optimizer_class` | e.g. `"torch.optim.adam.Adam"`, so a resume with another optimizer is refused |
 | `history` | the [`History`][dlnotes.train.History] as `{"history": [...], ...}` |
-| `loader` | the training loader's `{"epoch": ..., "seed": ...}`, or `None` |
 | `rng` | the random states of Python, NumPy, torch's CPU generator, each CUDA device and MPS |
 | `extra` | anything else the caller passed (a configuration, say) |
+| `sha256` | a digest of everything above, checked on loading |
 
-Everything in it is a tensor, dict, list, string, number, bool or `None`, which is what
-`weights_only=True` accepts: loading a checkpoint cannot run code hidden in the file. Random
-states are kept as plain lists and tensors for that reason.
+**It cannot run code.** Everything in it is a tensor, dict, list, string, number, bool or
+`None`, which is what `torch.load(path, weights_only=True)` accepts. Before writing, the
+serialized bytes are read back that way, so a file that would refuse to load is never written.
+
+**It cannot lie.** The `sha256` entry is a SHA-256 digest over every other entry: the bytes of
+each tensor, each number and string, and the structure that holds them. A file damaged on disk
+(a bad sector, a copy cut off and patched) either fails to unpickle or fails this check, and
+[`load_checkpoint`][dlnotes.train.load_checkpoint] refuses it with a message that names the file.
 
 Files are written atomically (a temporary file in the same folder, then `os.replace`), so a run
-killed while saving leaves the previous checkpoint whole.
+killed while saving leaves the previous file whole. A run's folder, with its last two
+checkpoints and its lock, is [`CheckpointFolder`][dlnotes.train.CheckpointFolder].
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 import pickle
 import random
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -33,66 +41,47 @@ import numpy as np
 import torch
 
 from dlnotes._atomic import atomic_open
-from dlnotes.tensor import _mps_available
+from dlnotes._checks import check_int
 from dlnotes.train.history import History
 
-__all__ = [
-    "get_rng_state",
-    "load_checkpoint",
-    "restore_checkpoint",
-    "save_checkpoint",
-    "set_rng_state",
-]
+__all__ = ["load_checkpoint", "save_checkpoint"]
 
 FORMAT = "dlnotes-checkpoint"
-VERSION = 1
-_REQUIRED = ("format", "version", "epoch", "model", "optimizer", "scheduler", "history",
-             "loader", "rng", "extra")  # fmt: skip
-# What `torch.load(..., weights_only=True)` rebuilds, besides tensors and the containers below.
-_PLAIN = (type(None), bool, int, float, complex, str, bytes, torch.Size, torch.dtype, torch.device)
+VERSION = 2
+_REQUIRED = ("format", "version", "epoch", "num_epochs", "model", "optimizer", "optimizer_class",
+             "scheduler", "history", "rng", "extra", "sha256")  # fmt: skip
 
 
-def _check_loadable(value: object, where: str) -> None:
-    """Raises TypeError if `value` holds an object that `weights_only=True` loading refuses.
+def _digest(checkpoint: dict[str, Any]) -> str:
+    """SHA-256 over every entry but `sha256`: types, structure, values and tensor bytes."""
+    h = hashlib.sha256()
 
-    Checked before writing, since such a file would be saved without complaint and then refuse
-    to load. Exact types: a NumPy float64 is a float subclass, but it is pickled as NumPy's.
-    """
-    if isinstance(value, torch.Tensor) or type(value) in _PLAIN:
-        return
-    if type(value) in (dict, OrderedDict):
-        for key, item in value.items():  # type: ignore[attr-defined]
-            _check_loadable(key, f"a key of {where}")
-            _check_loadable(item, f"{where}[{key!r}]")
-    elif type(value) in (list, tuple, set):
-        for index, item in enumerate(value):  # type: ignore[arg-type]
-            _check_loadable(item, f"{where}[{index}]")
-    else:
-        kind = f"{type(value).__module__}.{type(value).__qualname__}"
-        raise TypeError(
-            f"Invalid {where}: {value!r} is a {kind}, which torch.load(..., weights_only=True) "
-            f"cannot read back; store plain numbers, strings, lists, dicts or tensors "
-            f"(e.g. float(x), str(path))"
-        )
+    def feed(value: Any) -> None:
+        if isinstance(value, torch.Tensor):
+            flat = value.detach().cpu().contiguous().reshape(-1)
+            h.update(f"T{value.dtype}{tuple(value.shape)}".encode())
+            h.update(flat.view(torch.uint8).numpy().tobytes())
+        elif isinstance(value, dict):  # insertion order survives torch.save and torch.load
+            h.update(f"D{len(value)}".encode())
+            for key, item in value.items():
+                feed(key)
+                feed(item)
+        elif isinstance(value, (list, tuple)):
+            h.update(f"L{len(value)}".encode())
+            for item in value:
+                feed(item)
+        elif isinstance(value, float):
+            h.update(f"F{value.hex()}".encode())  # exact, unlike a rounded decimal
+        else:  # None, bool, int, str, torch.dtype, torch.device, ...
+            text = repr(value)
+            h.update(f"S{type(value).__name__}{len(text)}:{text}".encode())
+
+    feed({key: value for key, value in checkpoint.items() if key != "sha256"})
+    return h.hexdigest()
 
 
-def get_rng_state() -> dict[str, Any]:
-    """Returns the global random states of Python, NumPy and torch (CPU, CUDA and MPS).
-
-    Returns:
-        A dict of lists, numbers and uint8 tensors that `torch.save` stores and
-        `torch.load(..., weights_only=True)` reads back; give it to
-        [`set_rng_state`][dlnotes.train.set_rng_state].
-
-    Examples:
-        >>> import torch
-        >>> from dlnotes.train import get_rng_state, set_rng_state
-        >>> state = get_rng_state()
-        >>> a = torch.rand(3)
-        >>> set_rng_state(state)
-        >>> torch.equal(a, torch.rand(3))
-        True
-    """
+def _get_rng_state() -> dict[str, Any]:
+    """The global random states of Python, NumPy and torch, as plain lists and tensors."""
     version, internal, gauss_next = random.getstate()
     name, keys, pos, has_gauss, cached_gaussian = np.random.get_state(legacy=True)
     return {
@@ -101,36 +90,21 @@ def get_rng_state() -> dict[str, Any]:
         "torch": torch.get_rng_state(),
         "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
         # Apple's GPU has one generator of its own (dropout on device="mps" draws from it).
-        "mps": torch.mps.get_rng_state() if _mps_available() else None,
+        "mps": torch.mps.get_rng_state() if torch.backends.mps.is_available() else None,
     }
 
 
-def set_rng_state(state: dict[str, Any]) -> None:
-    """Restores the random states saved by [`get_rng_state`][dlnotes.train.get_rng_state].
-
-    CUDA and MPS states are restored only where that device is available (a checkpoint from a
-    GPU machine still resumes on a CPU, though not bit for bit). A state saved before the MPS
-    entry existed restores the rest.
-
-    Args:
-        state: The dict `get_rng_state` returned.
-
-    Raises:
-        ValueError: If a part is missing or malformed.
-    """
-    try:
-        version, internal, gauss_next = state["python"]
-        random.setstate((version, tuple(internal), gauss_next))
-        name, keys, pos, has_gauss, cached_gaussian = state["numpy"]
-        np.random.set_state((name, np.asarray(keys, dtype=np.uint32), pos, has_gauss,
-                             cached_gaussian))  # fmt: skip
-        torch.set_rng_state(state["torch"].cpu())
-        if state["cuda"] and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda"]])
-        if state.get("mps") is not None and _mps_available():
-            torch.mps.set_rng_state(state["mps"].cpu())
-    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-        raise ValueError(f"Invalid random state: {exc}") from exc
+def _set_rng_state(state: dict[str, Any]) -> None:
+    """Restores `_get_rng_state()`; GPU states only where that GPU is available."""
+    version, internal, gauss_next = state["python"]
+    random.setstate((version, tuple(internal), gauss_next))
+    name, keys, pos, has_gauss, cached_gaussian = state["numpy"]
+    np.random.set_state((name, np.asarray(keys, dtype=np.uint32), pos, has_gauss, cached_gaussian))
+    torch.set_rng_state(state["torch"].cpu())
+    if state["cuda"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda"]])
+    if state["mps"] is not None and torch.backends.mps.is_available():
+        torch.mps.set_rng_state(state["mps"].cpu())
 
 
 def save_checkpoint(
@@ -140,31 +114,30 @@ def save_checkpoint(
     optimizer: torch.optim.Optimizer | None = None,
     scheduler: Any = None,
     epoch: int = 0,
+    num_epochs: int | None = None,
     history: History | None = None,
-    loader: Any = None,
     extra: dict[str, Any] | None = None,
 ) -> Path:
-    """Saves everything a run needs to continue exactly, atomically.
+    """Saves everything a run needs to continue exactly, atomically, with its digest.
 
     Args:
         path: The file, e.g. `checkpoints/last.pt`; missing folders are created.
         model: Its `state_dict()` is saved.
-        optimizer: Its `state_dict()` (the moments of Adam, ...), if given.
+        optimizer: Its `state_dict()` (the moments of Adam, ...) and class, if given.
         scheduler: A learning-rate scheduler whose `state_dict()` is saved, if given.
         epoch: The number of epochs completed.
+        num_epochs: The run's total number of epochs, if known.
         history: The metrics so far.
-        loader: A loader with `epoch` and `seed` attributes (an
-            [`InMemoryLoader`][dlnotes.data.InMemoryLoader]), whose position is saved.
         extra: More plain data to keep (strings, numbers, lists, dicts, tensors).
 
     Returns:
         The path written.
 
     Raises:
-        ValueError: If `epoch` is not a non-negative int.
-        TypeError: If something to save, e.g. in `extra`, is not a tensor, number, string,
-            bool, `None`, list, tuple, set or dict of them (`torch.load(..., weights_only=True)`
-            could not read it back); nothing is written then.
+        ValueError: If `epoch` is negative.
+        TypeError: If `epoch` is not an int, or something to save (in `extra`, say) is not
+            what `torch.load(..., weights_only=True)` reads back (a NumPy number, a `Path`, a
+            function); nothing is written then.
 
     Examples:
         >>> import tempfile, torch
@@ -177,33 +150,44 @@ def save_checkpoint(
         >>> load_checkpoint(path)["epoch"]
         3
     """
-    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
-        raise ValueError(f"Invalid epoch: {epoch!r} (expected an int >= 0)")
-    loader_state = None
-    if loader is not None and hasattr(loader, "epoch"):
-        loader_state = {"epoch": int(loader.epoch), "seed": getattr(loader, "seed", None)}
-    checkpoint = {
+    check_int("epoch", epoch, 0)
+    checkpoint: dict[str, Any] = {
         "format": FORMAT,
         "version": VERSION,
         "epoch": epoch,
+        "num_epochs": num_epochs,
         "model": model.state_dict(),
         "optimizer": optimizer.state_dict() if optimizer is not None else None,
+        "optimizer_class": (
+            f"{type(optimizer).__module__}.{type(optimizer).__qualname__}" if optimizer else None
+        ),
         "scheduler": scheduler.state_dict() if scheduler is not None else None,
         "history": (history if history is not None else History()).to_dict(),
-        "loader": loader_state,
-        "rng": get_rng_state(),
+        "rng": _get_rng_state(),
         "extra": extra if extra is not None else {},
     }
-    _check_loadable(checkpoint, "checkpoint")
+    checkpoint["sha256"] = _digest(checkpoint)
+    buffer = io.BytesIO()
+    torch.save(checkpoint, buffer)
+    try:  # what the file will hold must load back; refuse before writing anything
+        torch.load(io.BytesIO(buffer.getvalue()), weights_only=True)
+    except pickle.UnpicklingError as exc:
+        reason = str(exc).splitlines()[-1] if str(exc) else type(exc).__name__
+        raise TypeError(
+            f"Cannot save a checkpoint to {path}: it holds an object that "
+            f"torch.load(..., weights_only=True) cannot read back; store plain numbers, "
+            f"strings, lists, dicts or tensors (e.g. float(x), str(path)). torch says: {reason}"
+        ) from None
     with atomic_open(path, "wb") as file:
-        torch.save(checkpoint, file)
+        file.write(buffer.getbuffer())
     return Path(path)
 
 
 def load_checkpoint(
     path: str | os.PathLike[str], *, map_location: str | torch.device = "cpu"
 ) -> dict[str, Any]:
-    """Loads and checks a checkpoint written by [`save_checkpoint`][dlnotes.train.save_checkpoint].
+    """Loads a checkpoint written by [`save_checkpoint`][dlnotes.train.save_checkpoint] and
+    verifies its digest.
 
     It reads with `weights_only=True`, so the file cannot run code, and it never writes.
 
@@ -217,27 +201,25 @@ def load_checkpoint(
 
     Raises:
         FileNotFoundError: If there is no such file.
-        ValueError: If the file is truncated, corrupted, not a dlnotes checkpoint, or holds an
-            object that `weights_only=True` loading refuses; the message names the file.
+        ValueError: If the file is damaged (it does not unpickle, or its contents do not match
+            its digest), is not a dlnotes checkpoint, or holds an object that `weights_only`
+            loading refuses; the message names the file and says which.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"Checkpoint not found: {path}")
     try:
         checkpoint = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as exc:  # torch reports a broken zip or pickle with many exception types
-        lines = [line.strip() for line in str(exc).splitlines()]
-        if isinstance(exc, pickle.UnpicklingError) and "weights only" in str(exc).lower():
-            # A whole file that holds an object outside weights_only's list (saved by other code).
-            reason = next((line for line in lines if line.startswith("WeightsUnpickler")), lines[0])
+    except pickle.UnpicklingError as exc:
+        if "weights only" in str(exc).lower():  # a whole file from other code: not damage
             raise ValueError(
-                f"{path}: the checkpoint holds an object that torch.load(..., weights_only=True) "
-                f"refuses to build, so it is not loaded; the file is not damaged "
-                f"({reason.split('. Please')[0]})"
+                f"{path}: the file holds an object that torch.load(..., weights_only=True) "
+                f"refuses to build, so it is not loaded (the file is not damaged)"
             ) from exc
+        raise ValueError(f"{path}: the checkpoint is damaged (it cannot be unpickled)") from exc
+    except Exception as exc:  # a broken zip surfaces as RuntimeError, EOFError, OSError, ...
         raise ValueError(
-            f"{path}: cannot read the checkpoint; the file is truncated or corrupted "
-            f"({type(exc).__name__}: {lines[0] if lines else ''})"
+            f"{path}: the checkpoint is damaged (truncated or corrupted: {type(exc).__name__})"
         ) from exc
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != FORMAT:
         raise ValueError(f"{path}: not a dlnotes checkpoint (no format={FORMAT!r} entry)")
@@ -248,51 +230,40 @@ def load_checkpoint(
         )
     missing = [key for key in _REQUIRED if key not in checkpoint]
     if missing:
-        raise ValueError(f"{path}: incomplete checkpoint, missing {missing}")
-    epoch = checkpoint["epoch"]
-    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
-        raise ValueError(f"{path}: invalid epoch {epoch!r} in the checkpoint")
-    if not isinstance(checkpoint["model"], dict):
-        raise ValueError(f"{path}: the checkpoint's model entry is not a state dict")
+        raise ValueError(f"{path}: the checkpoint is damaged (missing {missing})")
+    if checkpoint["sha256"] != _digest(checkpoint):
+        raise ValueError(
+            f"{path}: the checkpoint is damaged (its contents do not match its SHA-256 digest)"
+        )
     return checkpoint
 
 
-def restore_checkpoint(
+def restore(
     checkpoint: dict[str, Any],
     *,
     model: torch.nn.Module,
     optimizer: torch.optim.Optimizer | None = None,
     scheduler: Any = None,
-    loader: Any = None,
-    rng: bool = True,
 ) -> History:
-    """Puts a loaded checkpoint's states back into fresh objects.
-
-    Args:
-        checkpoint: What [`load_checkpoint`][dlnotes.train.load_checkpoint] returned.
-        model: Receives the weights (`load_state_dict`, strict).
-        optimizer: Receives the optimizer state, if given.
-        scheduler: Receives the scheduler state, if given.
-        loader: Gets `set_epoch(...)` to where the saved run's loader was, if given.
-        rng: Also restore the global random states (Python, NumPy, torch).
-
-    Returns:
-        The saved [`History`][dlnotes.train.History]; `checkpoint["epoch"]` epochs are done.
+    """Puts a verified checkpoint's states back into fresh objects and the random generators.
 
     Raises:
-        ValueError: If the checkpoint lacks the optimizer or scheduler state asked for.
+        ValueError: If the model's shapes or the optimizer's class differ from the saved ones.
     """
-    model.load_state_dict(checkpoint["model"])
     if optimizer is not None:
-        if checkpoint["optimizer"] is None:
-            raise ValueError("The checkpoint holds no optimizer state to restore")
-        optimizer.load_state_dict(checkpoint["optimizer"])
-    if scheduler is not None:
-        if checkpoint["scheduler"] is None:
-            raise ValueError("The checkpoint holds no scheduler state to restore")
-        scheduler.load_state_dict(checkpoint["scheduler"])
-    if loader is not None and checkpoint["loader"] is not None and hasattr(loader, "set_epoch"):
-        loader.set_epoch(checkpoint["loader"]["epoch"])
-    if rng:
-        set_rng_state(checkpoint["rng"])
+        saved = checkpoint["optimizer_class"]
+        now = f"{type(optimizer).__module__}.{type(optimizer).__qualname__}"
+        if saved != now:
+            raise ValueError(f"the checkpoint was saved with the optimizer {saved}, not {now}")
+    try:
+        model.load_state_dict(checkpoint["model"])
+    except RuntimeError as exc:  # size mismatch, missing or unexpected keys
+        reason = " ".join(str(exc).split())
+        raise ValueError(f"the checkpoint holds another model: {reason}") from None
+    for name, obj in (("optimizer", optimizer), ("scheduler", scheduler)):
+        if obj is not None:
+            if checkpoint[name] is None:
+                raise ValueError(f"the checkpoint holds no {name} state to restore")
+            obj.load_state_dict(checkpoint[name])
+    _set_rng_state(checkpoint["rng"])
     return History.from_dict(checkpoint["history"])
