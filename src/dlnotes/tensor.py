@@ -22,6 +22,8 @@ from typing import TextIO
 import numpy as np
 import torch
 
+from dlnotes._checks import check_int
+
 __all__ = [
     "describe",
     "from_numpy",
@@ -138,10 +140,8 @@ def seed_everything(seed: int, *, deterministic: bool = False) -> torch.Generato
         >>> torch.equal(a, torch.rand(2))
         True
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"Invalid seed: {seed!r} (expected an int)")
-    seed = int(seed)
-    if not 0 <= seed <= _MAX_SEED:
+    seed = check_int("seed", seed, minimum=0)
+    if seed > _MAX_SEED:
         raise ValueError(f"Invalid seed: {seed} (expected 0 <= seed <= {_MAX_SEED})")
     random.seed(seed)
     np.random.seed(seed)
@@ -155,11 +155,6 @@ def seed_everything(seed: int, *, deterministic: bool = False) -> torch.Generato
     generator = torch.Generator()
     generator.manual_seed(seed)
     return generator
-
-
-def _mps_available() -> bool:
-    backend = getattr(torch.backends, "mps", None)
-    return bool(backend is not None and backend.is_available())
 
 
 def get_device(device: str | torch.device | None = "auto") -> torch.device:
@@ -187,7 +182,7 @@ def get_device(device: str | torch.device | None = "auto") -> torch.device:
     if device is None or (isinstance(device, str) and device.strip().lower() == "auto"):
         if torch.cuda.is_available():
             return torch.device("cuda")
-        if _mps_available():
+        if torch.backends.mps.is_available():
             return torch.device("mps")
         return torch.device("cpu")
     try:
@@ -214,7 +209,7 @@ def get_device(device: str | torch.device | None = "auto") -> torch.device:
             )
         return dev
     if dev.type == "mps":
-        if not _mps_available():
+        if not torch.backends.mps.is_available():
             raise ValueError(
                 f"Device {device!r} was requested, but Apple's MPS backend is not available "
                 "here (it needs macOS 12.3+ on Apple silicon). Use device='cpu' or 'auto'."
