@@ -21,14 +21,15 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
 import sys
+import tempfile
 from doctest import ELLIPSIS, NORMALIZE_WHITESPACE
 from pathlib import Path
 
 # Figures in pages and docstrings draw off-screen.
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-import pytest
 from sybil import Example, Sybil
 from sybil.evaluators.python import PythonEvaluator
 from sybil.parsers.markdown import (
@@ -120,8 +121,8 @@ pytest_collect_file = (pages + docstrings).pytest()
 # --- The site build, started early ----------------------------------------------------------
 
 # Test files that need the built site (tests/site_build.py builds it once per run): when one of
-# them is in the run, the build starts at once. Which of their tests read the site is
-# `is_site_scope` below.
+# them is in the run, the build starts at once, in the background, and the tests that need it
+# wait for it (a file lock) while the others run.
 SITE_TESTS = ("test_site.py", "test_links.py", "test_browser.py", "test_glossary.py")
 
 
@@ -131,6 +132,7 @@ def _wants_site(config) -> bool:
     if (
         "not slow" in (config.getoption("markexpr") or "")
         or os.environ.get("DLNOTES_SITE_DIR")
+        or os.environ.get("DLNOTES_SITE_BASE")
         or config.option.collectonly
     ):
         return False
@@ -143,47 +145,36 @@ def _wants_site(config) -> bool:
 
 
 def pytest_sessionstart(session):
-    """In the main process only, start the site build while the other tests run."""
+    """In the main process only, start the site build while the other tests run.
+
+    The build goes to a folder of this run, named to the xdist workers (which start after this
+    hook) and to `tests/site_build.py` by `DLNOTES_SITE_BASE`.
+    """
     config = session.config
     if hasattr(config, "workerinput") or not _wants_site(config):
         return
     sys.path.insert(0, str(Path(__file__).resolve().parent / "tests"))
     from site_build import start_background_build
 
-    base = config._tmp_path_factory.getbasetemp()
-    config.dlnotes_site_build = start_background_build(base)
-    # Seen by the xdist workers, which start after this hook (xdist's own runs last).
-    os.environ["DLNOTES_SITE_BUILDING"] = "1"
+    base = Path(tempfile.mkdtemp(prefix="dlnotes-site-"))
+    os.environ["DLNOTES_SITE_BASE"] = str(base)
+    config.dlnotes_site_build = (base, start_background_build(base))
 
 
 def pytest_configure(config):
-    """Test workers yield the CPU to the site build: it is the longest chain (the tests that need
-    the site wait for it), while the unit and page tests fill whatever CPU it leaves."""
-    if hasattr(config, "workerinput") and os.environ.get("DLNOTES_SITE_BUILDING"):
+    """Test workers yield the CPU to the site build: the tests that need the site wait for it,
+    while the unit and page tests fill whatever CPU it leaves."""
+    if hasattr(config, "workerinput") and os.environ.get("DLNOTES_SITE_BASE"):
         os.nice(5)
 
 
 # --- The order of the run ------------------------------------------------------------------
 #
-# The run is CPU-bound (two workers on two cores, the site build and Chromium beside them), so
-# the order decides its length. The unit of scheduling is a scope: a test module, a class, or one
-# page's examples (`--dist loadscope`).
-#
-# 1. Everything that does not read the built site runs first, the largest scopes first, while
-#    the build runs in the background: a worker that reached a site test early would sit waiting.
-# 2. Then the scopes that read the site (all of test_site.py and test_browser.py, and the
-#    `TestBuiltSite` classes of other modules), longest first (SITE_ORDER; measured), and a
-#    worker gets one only when it is down to its last test, so that long browser sweeps do not
-#    queue up on one worker while the other idles (xdist hands out work further ahead).
+# The tests that read the built site go last (xdist's own `--dist loadscope` schedule, in the
+# collection's order: `--no-loadscope-reorder` in pyproject.toml), so that the build runs beside
+# the unit and page tests instead of keeping a worker waiting.
 
 SITE_SCOPE_FILES = ("tests/test_site.py", "tests/test_browser.py")
-SITE_ORDER = (  # the longest site scopes, longest first; the others follow
-    "tests/test_browser.py::TestKoreanPages",
-    "tests/test_browser.py::TestEnglishPages",
-    "tests/test_browser.py::TestSwitcherAndDisk",
-    "tests/test_site.py",
-    "tests/test_browser.py",
-)
 
 
 def scope_of(nodeid: str) -> str:
@@ -196,7 +187,7 @@ def is_site_scope(scope: str) -> bool:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Puts the tests in the order described above (every xdist worker computes the same)."""
+    """Tests that do not read the site first, largest scopes first; then those that do."""
     sizes: dict[str, int] = {}
     first: dict[str, int] = {}
     for index, item in enumerate(items):
@@ -206,46 +197,18 @@ def pytest_collection_modifyitems(config, items):
 
     def key(item):
         scope = scope_of(item.nodeid)
-        if is_site_scope(scope):
-            rank = SITE_ORDER.index(scope) if scope in SITE_ORDER else len(SITE_ORDER)
-            return (1, rank, first[scope])
-        return (0, -sizes[scope], first[scope])
+        return (is_site_scope(scope), -sizes[scope], first[scope])
 
     items.sort(key=key)  # stable: a scope's tests keep their order
 
 
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_make_scheduler(config, log):
-    """`--dist loadscope` in the order of `pytest_collection_modifyitems`, site scopes on demand."""
-    if config.getoption("dist") != "loadscope":
-        return None
-    from xdist.scheduler import LoadScopeScheduling
-
-    class SiteLastScheduling(LoadScopeScheduling):
-        def _reschedule(self, node):
-            if node.shutting_down:
-                return
-            if not self.workqueue:
-                node.shutdown()
-                return
-            pending = self._pending_of(self.assigned_work[node])
-            # xdist's own rule tops a worker up at 2 pending tests. A site scope goes to a worker
-            # down to its last test: one that a worker holds back until it has another or is
-            # told to stop (it needs the next test to know which fixtures to tear down), so 0
-            # would never come.
-            if pending > (1 if is_site_scope(next(iter(self.workqueue))) else 2):
-                return
-            self._assign_work_unit(node)
-
-    # Keep the collection's order (xdist would sort the scopes by their number of tests).
-    config.option.loadscopereorder = False
-    return SiteLastScheduling(config, log)
-
-
 def pytest_sessionfinish(session):
-    """Stops a background build that nothing waited for (an interrupted or failed-early run)."""
-    process = getattr(session.config, "dlnotes_site_build", None)
-    if process is not None:
+    """Stops a background build that nothing waited for; removes the run's site."""
+    started = getattr(session.config, "dlnotes_site_build", None)
+    if started is not None:
         from site_build import stop_background_build
 
+        base, process = started
         stop_background_build(process)
+        shutil.rmtree(base, ignore_errors=True)
+        os.environ.pop("DLNOTES_SITE_BASE", None)

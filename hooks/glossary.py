@@ -497,10 +497,10 @@ _STATE = PageState()
 _ENTRIES: list[Entry] = []
 
 
-def page_language(src_uri: str) -> str | None:
-    """The language of a page from its file name (`x.ko.md` -> "ko"); None if it has none."""
-    match = re.search(r"\.(ko|en)\.md$", src_uri)
-    return match.group(1) if match else None
+def page_language(config) -> str | None:
+    """The language of the build (`theme.language`: one configuration per language)."""
+    lang = config["theme"]["language"]
+    return lang if lang in LANGUAGES else None
 
 
 def on_config(config):
@@ -518,11 +518,12 @@ def on_config(config):
 
 def on_page_markdown(markdown, page, config, files):
     src = page.file.src_uri
-    lang = page_language(src)
-    is_glossary = src.rsplit("/", 1)[-1] in {f"glossary.{x}.md" for x in LANGUAGES}
+    lang = page_language(config)
+    is_glossary = src == "glossary.md"
     if is_glossary and lang:
         markdown = fill_glossary_page(markdown, lang, _ENTRIES)
-    tooltips = lang and not is_glossary and not src.startswith("api/")
+    is_page = src.endswith(".md") and not src.startswith("api/")
+    tooltips = lang and not is_glossary and is_page
     _STATE.start(lang if tooltips else None, _ENTRIES)
     return markdown
 

@@ -83,11 +83,12 @@ def strip_comments(source: str) -> str:
 
 
 def page_sets(suffix: str = ".md") -> dict[str, dict[str, Path]]:
-    """Maps each page's language-free path to its files per language (`x.ko.md` -> `x.md`)."""
+    """Maps each page's path in its language's folder to its files per language
+    (`docs/ko/x.md` and `docs/en/x.md` -> `x.md`); a file outside them is under "?"."""
     out: dict[str, dict[str, Path]] = {}
     for path in sorted(DOCS.rglob(f"*{suffix}")):
-        rel = path.relative_to(DOCS).as_posix()
-        match = re.fullmatch(rf"(.*)\.({'|'.join(LANGUAGES)}){re.escape(suffix)}", rel)
-        key, lang = (match.group(1) + suffix, match.group(2)) if match else (rel, None)
-        out.setdefault(key, {})[lang or "?"] = path
+        lang, _, rel = path.relative_to(DOCS).as_posix().partition("/")
+        if lang not in LANGUAGES or not rel:
+            lang, rel = "?", path.relative_to(DOCS).as_posix()
+        out.setdefault(rel, {})[lang] = path
     return out

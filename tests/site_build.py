@@ -1,11 +1,12 @@
 """One strict site build per test run, shared by every test file and every xdist worker.
 
-The site (`mkdocs build --strict`, notebooks executed with the cache off) is built into a folder
-beside pytest's per-worker temporary folders, under a file lock: whoever comes first builds, the
-others wait and reuse it. A failed build is remembered too, so every test that needs the site
-reports the same error instead of building again.
+The site (`mkdocs build --strict`, both languages, notebooks executed with the cache off) is
+built into a folder under a file lock: whoever comes first builds, the others wait and reuse it.
+A failed build is remembered too, so every test that needs the site reports the same error
+instead of building again. The folder is `$DLNOTES_SITE_BASE` (set by `conftest.py` for the
+run), else beside pytest's per-worker temporary folders.
 
-The build takes over a minute, so `conftest.py` starts it in the background when the run begins
+`conftest.py` starts the build in the background when the run begins
 (`start_background_build`) and the unit and page tests run meanwhile; a test that needs the site
 then waits only for what is left of the build. Run alone, `python tests/site_build.py BASE`
 builds into BASE the same way.
@@ -39,6 +40,8 @@ def shared_site(tmp_path_factory) -> Path:
         if not (Path(given) / "index.html").is_file():
             raise AssertionError(f"DLNOTES_SITE_DIR={given} holds no built site (no index.html)")
         return Path(given)
+    if os.environ.get("DLNOTES_SITE_BASE"):
+        return build_once(Path(os.environ["DLNOTES_SITE_BASE"]))
     base = tmp_path_factory.getbasetemp()
     # Under xdist each worker has its own basetemp inside one shared folder for the run.
     if os.environ.get("PYTEST_XDIST_WORKER"):
@@ -95,6 +98,7 @@ def stop_background_build(process: subprocess.Popen) -> None:
 
 def _build(out: Path) -> str | None:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DLNOTES_NOTEBOOK_CACHE": "false"}
+    env.pop("DLNOTES_NOTEBOOK_RUNS", None)
     # conftest.py sets MPLBACKEND=Agg for the pages; notebook kernels need their inline backend.
     env.pop("MPLBACKEND", None)
     start = time.perf_counter()

@@ -20,8 +20,8 @@ from site_build import shared_site
 
 # The hook, imported by path as MkDocs does (the hooks are not a package).
 glossary = import_file(ROOT / "hooks/glossary.py", "dlnotes_glossary_hook")
-KO_PAGES = sorted(DOCS.rglob("*.ko.md"))
-KO_NOTEBOOKS = sorted(DOCS.rglob("*.ko.ipynb"))
+KO_PAGES = sorted((DOCS / "ko").rglob("*.md"))
+KO_NOTEBOOKS = sorted((DOCS / "ko").rglob("*.ipynb"))
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,7 @@ def test_bad_glossaries_are_reported(raw, expected):
 
 @pytest.mark.parametrize("lang", glossary.LANGUAGES)
 def test_glossary_pages_carry_the_markers(lang):
-    text = (DOCS / f"glossary.{lang}.md").read_text(encoding="utf-8")
+    text = (DOCS / lang / "glossary.md").read_text(encoding="utf-8")
     for marker in (glossary.TABLE_MARKER, glossary.AVOID_MARKER):
         assert text.count(marker) == 1, f"glossary.{lang}.md needs {marker} once"
     assert "| --- |" not in text, "the tables come from glossary.yml, not from the page"
@@ -231,9 +231,12 @@ def test_terms_with_another_sense_get_no_tooltip():
 
 
 def _render_page(src_uri: str, markdown: str) -> tuple[str, str | None]:
+    """Renders a page of `docs/<lang>/` (`ko/optimization.md`) as its language's build does."""
+    build_lang, _, src_uri = src_uri.partition("/")
     page = SimpleNamespace(file=SimpleNamespace(src_uri=src_uri))
+    config = {"theme": {"language": build_lang}}
     glossary._ENTRIES[:] = glossary.load()
-    out = glossary.on_page_markdown(markdown, page, None, None)
+    out = glossary.on_page_markdown(markdown, page, config, None)
     lang = glossary._STATE.lang
     glossary.on_page_content("", page, None, None)
     return out, lang
@@ -242,11 +245,11 @@ def _render_page(src_uri: str, markdown: str) -> tuple[str, str | None]:
 @pytest.mark.parametrize(
     ("src_uri", "lang"),
     [
-        ("optimization.ko.md", "ko"),
-        ("optimization.en.md", "en"),
-        ("glossary.ko.md", None),
-        ("api/optim.en.md", None),
-        ("quick-tour.ko.ipynb", None),
+        ("ko/optimization.md", "ko"),
+        ("en/optimization.md", "en"),
+        ("ko/glossary.md", None),
+        ("en/api/optim.md", None),
+        ("ko/quick-tour.ipynb", None),
     ],
 )
 def test_which_pages_get_tooltips(src_uri, lang):
@@ -255,7 +258,7 @@ def test_which_pages_get_tooltips(src_uri, lang):
 
 
 def test_glossary_page_gets_its_tables():
-    out, _ = _render_page("glossary.en.md", f"{glossary.TABLE_MARKER}\n\n{glossary.AVOID_MARKER}")
+    out, _ = _render_page("en/glossary.md", f"{glossary.TABLE_MARKER}\n\n{glossary.AVOID_MARKER}")
     assert glossary.TABLE_MARKER not in out and glossary.AVOID_MARKER not in out
     assert "| English | 한국어 | Meaning |" in out
     assert "| gradient descent | 경사 하강법 | 경사하강법," in out

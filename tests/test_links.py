@@ -50,7 +50,6 @@ MATH = re.compile(r"\$\$.*?\$\$|\$[^$\n]+\$", re.DOTALL)
 PINNED = re.compile(r"^#{1,6} .*\{[^}]*#([\w-]+)[^}]*\}\s*$", re.MULTILINE)
 ATX = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
 API_DIRECTIVE = re.compile(r"^:::[ \t]+([\w.]+)", re.MULTILINE)
-SOURCE = re.compile(rf"^(?P<key>.+)\.(?P<lang>{'|'.join(LANGUAGES)})\.(?P<ext>md|ipynb)$")
 FENCE_LINE = re.compile(r"^[ \t>]*(`{3,}|~{3,})(.*)$")
 
 
@@ -83,7 +82,7 @@ def _markdown(path: Path) -> str:
 
 
 def _slugify(text: str) -> str:
-    # The same slugs as the site (mkdocs.yml's toc slugify, hooks/site.py for notebooks).
+    # The same slugs as the site (mkdocs.yml's toc slugify, hooks/notebooks.py for notebooks).
     from pymdownx.slugs import slugify
 
     return slugify(case="lower")(text, "-")
@@ -100,42 +99,41 @@ def _anchors(path: Path) -> frozenset[str]:
 
 
 def source_link_problems(docs: Path = DOCS, images: Path = ROOT / "images") -> list[str]:
-    """Checks every relative Markdown link of the pages and notebooks under `docs`."""
+    """Checks every relative Markdown link of the pages and notebooks under `docs/<lang>/`."""
     docs, images, problems = docs.resolve(), images.resolve(), []
     for path in sorted([*docs.rglob("*.md"), *docs.rglob("*.ipynb")]):
         rel = path.relative_to(docs)
-        match = SOURCE.match(rel.as_posix())
-        if match is None or rel.parts[0] == "assets":
+        lang = rel.parts[0]
+        if lang not in LANGUAGES or len(rel.parts) < 2:
             continue
-        lang = match.group("lang")
+        root = docs / lang
         for bang, target in MD_LINK.findall(_prose(_markdown(path))):
             if re.match(r"^([a-z][a-z0-9+.-]*:|//)", target, re.I):
                 continue  # external: tools/external_links.py lists them
-            where = f"{rel}: ({target})"
+            where = f"{rel.as_posix()}: ({target})"
             url = urlsplit(target)
             target_path = unquote(url.path)
             if not target_path:
                 page = path
-            elif (path.parent / target_path).resolve().is_relative_to(docs / "images"):
-                # Figures live in the top-level images/ (hooks/site.py serves them there).
-                rest = (path.parent / target_path).resolve().relative_to(docs / "images")
+            elif (path.parent / target_path).resolve().is_relative_to(root / "images"):
+                # Figures live in the top-level images/ (hooks/languages.py adds them to each
+                # language's site there).
+                rest = (path.parent / target_path).resolve().relative_to(root / "images")
                 if not (images / rest).is_file():
                     problems.append(f"{where}: no such figure images/{rest.as_posix()}")
                 continue
             else:
-                named = SOURCE.match(Path(target_path).name)
-                if named is not None:
-                    # `x.ko.md` bypasses the i18n plugin's choice of language: link `x.md`.
-                    problems.append(f"{where}: link `{named.group('key')}.{named.group('ext')}`")
+                page = (path.parent / target_path).resolve()
+                if not page.is_relative_to(root):
+                    # The build of each language sees its own folder only.
+                    problems.append(f"{where}: leaves the {lang} pages")
                     continue
-                base = (path.parent / target_path).resolve()
-                if base.suffix not in (".md", ".ipynb"):
-                    if not base.exists():
+                if page.suffix not in (".md", ".ipynb"):
+                    if not page.exists():
                         problems.append(f"{where}: no such file")
                     continue
-                page = base.with_name(f"{base.stem}.{lang}{base.suffix}")
                 if not page.is_file():
-                    problems.append(f"{where}: no page {page.relative_to(docs)}")
+                    problems.append(f"{where}: no page {page.relative_to(docs).as_posix()}")
                     continue
             anchor = unquote(url.fragment)
             if bang or not anchor:
@@ -156,23 +154,23 @@ def test_source_links_resolve():
 
 def test_planted_source_faults_are_caught(tmp_path):
     docs, images = tmp_path / "docs", tmp_path / "images"
-    (docs / "api").mkdir(parents=True)
     images.mkdir()
     (images / "fig.png").write_bytes(b"")
     for lang in LANGUAGES:
-        (docs / f"a.{lang}.md").write_text("# A\n\n## Part { #part }\n", encoding="utf-8")
-        (docs / "api" / f"x.{lang}.md").write_text("::: dlnotes.x\n", encoding="utf-8")
+        (docs / lang / "api").mkdir(parents=True)
+        (docs / lang / "a.md").write_text("# A\n\n## Part { #part }\n", encoding="utf-8")
+        (docs / lang / "api" / "x.md").write_text("::: dlnotes.x\n", encoding="utf-8")
     good = (
         "[a](a.md#part) [self](#top) ![f](images/fig.png) [x](api/x.md#dlnotes.x.f) "
         "`[no](link.md)` [web](https://example.org/)\n\n## Top { #top }\n"
     )
-    (docs / "b.ko.md").write_text(good, encoding="utf-8")
-    (docs / "b.en.md").write_text(
-        "[a](a.md#parts) [ko](a.ko.md) [c](c.md) [self](#nowhere) ![f](images/gone.png)\n",
+    (docs / "ko" / "b.md").write_text(good, encoding="utf-8")
+    (docs / "en" / "b.md").write_text(
+        "[a](a.md#parts) [ko](../ko/a.md) [c](c.md) [self](#nowhere) ![f](images/gone.png)\n",
         encoding="utf-8",
     )
     problems = source_link_problems(docs, images)
-    assert [p.split(": ", 1)[0] for p in problems] == ["b.en.md"] * 5, problems
+    assert [p.split(": ", 1)[0] for p in problems] == ["en/b.md"] * 5, problems
     assert len(problems) == 5
 
 
@@ -271,7 +269,7 @@ class TestBuiltSite:
     def test_site_links_resolve_and_stay_in_language(self, tmp_path_factory):
         site = shared_site(tmp_path_factory)
         pages = _pages(site)
-        assert len(pages) >= 2 * len(list(DOCS.glob("*.ko.md"))), "too few pages built"
+        assert len(pages) >= 2 * len(list((DOCS / "ko").glob("*.md"))), "too few pages built"
         # A page's table of contents appears twice (sidebar and drawer): report each link once.
         problems = Counter(site_link_problems(site))
         lines = [p if n == 1 else f"{p} x{n}" for p, n in problems.items()]
@@ -288,13 +286,16 @@ def test_external_link_report_is_current():
 
 def test_external_link_check_ignores_moved_lines_but_not_new_links(tmp_path):
     tool = import_file(ROOT / "tools" / "external_links.py", "external_links")
-    (tmp_path / "docs").mkdir()
-    page = tmp_path / "docs" / "a.en.md"
+    (tmp_path / "docs" / "en").mkdir(parents=True)
+    (tmp_path / "docs" / "ko").mkdir()
+    page = tmp_path / "docs" / "en" / "a.md"
     page.write_text("See [Adam](https://arxiv.org/abs/1412.6980).\n", encoding="utf-8")
-    (tmp_path / "docs" / "a.ko.md").write_text(page.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "docs" / "ko" / "a.md").write_text(
+        page.read_text(encoding="utf-8"), encoding="utf-8"
+    )
     report = tmp_path / "report.md"
     report.write_text(tool.render(tmp_path), encoding="utf-8")
-    assert "docs/a.en.md:1" in report.read_text(encoding="utf-8")
+    assert "docs/en/a.md:1" in report.read_text(encoding="utf-8")
     page.write_text("A new first line.\n\n" + page.read_text(encoding="utf-8"), encoding="utf-8")
     assert tool.check(tmp_path, report) is None  # the link moved to line 3: still current
     page.write_text(page.read_text(encoding="utf-8") + "[SGD](https://example.org/sgd)\n")

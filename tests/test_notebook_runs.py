@@ -1,4 +1,4 @@
-"""The site build executes each notebook once per distinct code (`hooks/site.py`, point 6).
+"""The site build executes each notebook once per distinct code (`hooks/notebooks.py`, point 1).
 
 The Korean and English copies of a notebook differ only in comments, so the build runs one and
 shows its outputs on both pages. These tests pin what counts as "the same code" and that outputs
@@ -13,13 +13,13 @@ import pytest
 from pages import DOCS, ROOT, import_file, page_sets
 
 # The hook, imported by path as MkDocs does (the hooks are not a package).
-hook = import_file(ROOT / "hooks/site.py", "dlnotes_site_hook")
+hook = import_file(ROOT / "hooks/notebooks.py", "dlnotes_notebooks_hook")
 
 
 def test_comments_do_not_change_the_code():
     en = "x = 1  # one\n# then two\ny = x + 1\nprint(y)\n"
     ko = "x = 1  # 하나\n# 그다음 둘, 조금 더 긴 주석입니다\ny = x + 1\nprint(y)\n"
-    assert hook._code_tokens(en) == hook._code_tokens(ko)
+    assert hook.code_tokens(en) == hook.code_tokens(ko)
 
 
 @pytest.mark.parametrize(
@@ -31,11 +31,11 @@ def test_comments_do_not_change_the_code():
     ],
 )
 def test_any_other_difference_changes_the_code(other):
-    assert hook._code_tokens("x = 1\n\ny = x + 1\nprint(y)\n") != hook._code_tokens(other)
+    assert hook.code_tokens("x = 1\n\ny = x + 1\nprint(y)\n") != hook.code_tokens(other)
 
 
 def test_cells_that_are_not_python_compare_as_text():
-    assert hook._code_tokens("%%timeit\nx = (1,") == "raw:%%timeit\nx = (1,"
+    assert hook.code_tokens("%%timeit\nx = (1,") == "raw:%%timeit\nx = (1,"
 
 
 def _notebook(*sources: str):
@@ -53,12 +53,12 @@ def _notebook(*sources: str):
 
 def test_key_covers_kernel_folder_and_options():
     nb = _notebook("print(1)")
-    key = hook._execution_key(nb, "/a", "", False, None)
-    assert key == hook._execution_key(_notebook("print(1)  # 하나"), "/a", "", False, None)
-    assert key != hook._execution_key(nb, "/b", "", False, None)
-    assert key != hook._execution_key(nb, "/a", "other-kernel", False, None)
-    assert key != hook._execution_key(nb, "/a", "", True, None)
-    assert key != hook._execution_key(nb, "/a", "", False, 30)
+    key = hook.execution_key(nb, "/a", "", False, None)
+    assert key == hook.execution_key(_notebook("print(1)  # 하나"), "/a", "", False, None)
+    assert key != hook.execution_key(nb, "/b", "", False, None)
+    assert key != hook.execution_key(nb, "/a", "other-kernel", False, None)
+    assert key != hook.execution_key(nb, "/a", "", True, None)
+    assert key != hook.execution_key(nb, "/a", "", False, 30)
 
 
 @pytest.mark.parametrize("key", sorted(page_sets(".ipynb")))
@@ -68,7 +68,7 @@ def test_both_languages_of_a_notebook_run_once(key):
     line above the code, in both languages."""
     files = page_sets(".ipynb")[key]
     keys = {
-        lang: hook._execution_key(nbformat.read(path, as_version=4), str(DOCS), "", False, None)
+        lang: hook.execution_key(nbformat.read(path, as_version=4), str(DOCS), "", False, None)
         for lang, path in files.items()
     }
     assert len(set(keys.values())) == 1, f"{key}: the languages' code differs in layout"
@@ -76,12 +76,12 @@ def test_both_languages_of_a_notebook_run_once(key):
 
 @pytest.mark.slow
 def test_runs_are_shared_and_failures_name_the_notebook(tmp_path):
-    runs = hook._NotebookRuns()
+    runs = hook.NotebookRuns(tmp_path / "runs")
     en = _notebook("import os\nprint('answer', 6 * 7)  # the answer", "open('made.txt', 'w')")
     ko = _notebook("import os\nprint('answer', 6 * 7)  # 답", "open('made.txt', 'w')")
     key = runs.start(en, "x.en.ipynb", str(tmp_path), "", False, None)
     assert runs.start(ko, "x.ko.ipynb", str(tmp_path), "", False, None) == key
-    hook._copy_outputs(runs.result(key), ko)
+    hook.copy_outputs(runs.result(key), ko)
     code = [c for c in ko.cells if c.cell_type == "code"]
     assert code[0].outputs[0]["text"] == "answer 42\n"
     assert code[0].execution_count == 1
@@ -94,4 +94,20 @@ def test_runs_are_shared_and_failures_name_the_notebook(tmp_path):
     with pytest.raises(RuntimeError, match=r"(?s)broken\.ipynb.*ValueError.*bad value 17"):
         runs.result(failing)
     # A failed run is forgotten, so that a rebuild (`mkdocs serve`) executes it again.
-    assert failing not in runs._futures
+    assert not (tmp_path / "runs" / f"{failing}.ipynb").exists()
+    with pytest.raises(RuntimeError, match="bad value 17"):
+        runs.result(runs.start(bad, "broken.ipynb", str(tmp_path), "", False, None))
+
+
+@pytest.mark.slow
+def test_a_finished_run_is_read_not_repeated(tmp_path):
+    """The other language's build (another process, the same folder of runs) reads the run."""
+    first = hook.NotebookRuns(tmp_path / "runs")
+    key = first.start(_notebook("print('once')"), "x.en.ipynb", str(tmp_path))
+    done = first.result(key)
+    done.cells[1].outputs[0]["text"] = "read\n"  # what a second execution would not print
+    nbformat.write(done, tmp_path / "runs" / f"{key}.ipynb")
+    again = hook.NotebookRuns(tmp_path / "runs")
+    ko = _notebook("print('once')  # 한 번")
+    ran = again.result(again.start(ko, "x.ko.ipynb", str(tmp_path)))
+    assert ran.cells[1].outputs[0]["text"] == "read\n", "executed again instead of read"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from html.parser import HTMLParser
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -118,9 +118,11 @@ def test_language_switcher_lands_on_same_page(site, page):
             )
 
 
-def search_docs(site: Path) -> list[dict]:
-    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    assert {"ko", "en"} <= set(index["config"]["lang"])
+def search_docs(site: Path, lang: str) -> list[dict]:
+    """The search index of the pages in `lang` (each language's site has its own)."""
+    prefix = "" if lang == DEFAULT else f"{lang}/"
+    index = json.loads((site / prefix / "search" / "search_index.json").read_text("utf-8"))
+    assert lang in index["config"]["lang"]
     return index["docs"]
 
 
@@ -128,21 +130,31 @@ def search_docs(site: Path) -> list[dict]:
     ("word", "lang", "page"),
     [("브로드캐스팅", "ko", "tensor-basics"), ("broadcasting", "en", "tensor-basics")],
 )
-def test_search_index_holds_both_languages(site, word, lang, page):
-    prefix = "" if lang == DEFAULT else f"{lang}/"
+def test_search_index_finds_the_page_in_its_language(site, word, lang, page):
     hits = {
         d["location"].split("#")[0]
-        for d in search_docs(site)
+        for d in search_docs(site, lang)
         if word.lower() in (d["title"] + " " + d["text"]).lower()
     }
-    assert f"{prefix}{page}.html" in hits
+    assert f"{page}.html" in hits
 
 
-def test_offline_search_index_is_inlined(site):
-    script = (site / "search" / "search_index.js").read_text(encoding="utf-8")
+def test_korean_search_splits_korean_words(site):
+    """Korean search (lunr's `ko` pipeline) in the Korean site; the English one in English."""
+    assert (
+        "ko"
+        in json.loads((site / "search" / "search_index.json").read_text("utf-8"))["config"]["lang"]
+    )
+    assert (site / "assets" / "javascripts" / "lunr" / "min" / "lunr.ko.min.js").is_file()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_offline_search_index_is_inlined(site, lang):
+    prefix = "" if lang == DEFAULT else f"{lang}/"
+    script = (site / prefix / "search" / "search_index.js").read_text(encoding="utf-8")
     assert script.startswith("var __index = ")
     inlined = json.loads(script.removeprefix("var __index = "))
-    assert len(inlined["docs"]) == len(search_docs(site)), "search_index.js is stale"
+    assert len(inlined["docs"]) == len(search_docs(site, lang)), "search_index.js is stale"
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -161,9 +173,34 @@ def test_math_and_diagrams_are_served_locally(site, lang):
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("page", PAGES)
+def test_only_pages_with_a_diagram_load_mermaid(site, page, lang):
+    """mermaid is 3.5 MB: a page without a diagram does not load it."""
+    path = html_path(site, page, lang)
+    scripts = {resolve(path, a["src"]).name for t, a in tags(path) if t == "script" and "src" in a}
+    has_diagram = 'class="mermaid"' in path.read_text(encoding="utf-8")
+    assert ("mermaid.min.js" in scripts) == has_diagram
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("page", PAGES)
 def test_korean_heading_anchors_are_readable(site, page, lang):
     ids = [a["id"] for t, a in tags(html_path(site, page, lang)) if t.startswith("h") and "id" in a]
     assert not [i for i in ids if re.fullmatch(r"_\d+", i)], f"{page}: numbered anchors {ids}"
+
+
+@pytest.mark.parametrize("page", NOTEBOOKS)
+def test_notebook_headings_are_readable_in_page_and_table_of_contents(site, page):
+    """A Korean notebook's heading ids are its words, as on a Markdown page, and the table of
+    contents links to them."""
+    path = html_path(site, page, DEFAULT)
+    ids = {a["id"] for t, a in tags(path) if re.fullmatch(r"h[1-6]", t) and "id" in a}
+    assert any(re.search("[가-힣]", i) for i in ids), ids
+    toc = {
+        unquote(a["href"][1:])
+        for t, a in tags(path)
+        if t == "a" and "md-nav__link" in a.get("class", "") and a.get("href", "").startswith("#")
+    }
+    assert toc and toc <= ids, f"table of contents links {sorted(toc - ids)} to no heading"
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -177,7 +214,7 @@ def test_notebook_pages_are_executed_and_downloadable(site, page, lang):
     downloads = [
         a["href"] for t, a in tags(path) if t == "a" and "dlnotes-download" in a.get("class", "")
     ]
-    assert downloads == [f"{page}.{lang}.ipynb"]
+    assert downloads == [f"{PurePosixPath(page).name}.ipynb"]
     notebook = json.loads(resolve(path, downloads[0]).read_text(encoding="utf-8"))
     assert notebook["nbformat"] == 4
 

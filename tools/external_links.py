@@ -50,7 +50,7 @@ SPACED_LINK = re.compile(r"\]\((https?://[^)\n]*\s[^)\n]*)\)")
 ARXIV = re.compile(r"\barXiv:\s*([^\s\]]+)", re.IGNORECASE)
 ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?")
 DOI = re.compile(r"\bdoi:\s*(10\.\d{4,9}/[^\s\]]+)", re.IGNORECASE)
-# The line number after a file in the report's Where cells: `docs/history.en.md:584`.
+# The line number after a file in the report's Where cells: `docs/en/history.md:584`.
 LINE_NUMBER = re.compile(r"(?<=\.md|\.py)(?::\d+)|(?<=\.ipynb)(?::\d+)")
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "[::1]"}
 # Hosts that serve https: an http:// link to them is a downgrade (or a copy of an old link).
@@ -218,16 +218,16 @@ def render(root: Path = ROOT) -> str:
 
 
 def _one_language(found: dict[str, list[str]]) -> list[tuple[str, str]]:
-    """URLs that a `x.ko.*` file has and its `x.en.*` twin lacks, or the other way round."""
+    """URLs that a `docs/ko/x` file has and its `docs/en/x` twin lacks, or the other way round."""
     lonely = []
     for url, places in sorted(found.items()):
         files = {w.rpartition(":")[0] for w in places}
         for file in sorted(files):
-            match = re.fullmatch(r"(.+)\.(ko|en)(\.md|\.ipynb)", file)
+            match = re.fullmatch(r"docs/(ko|en)/(.+\.(?:md|ipynb))", file)
             if match is None:
                 continue
-            other = "en" if match.group(2) == "ko" else "ko"
-            if f"{match.group(1)}.{other}{match.group(3)}" not in files:
+            other = "en" if match.group(1) == "ko" else "ko"
+            if f"docs/{other}/{match.group(2)}" not in files:
                 lonely.append((url, file))
     return lonely
 
