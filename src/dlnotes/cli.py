@@ -207,7 +207,9 @@ def _add_train_parser(sub: Any) -> None:
     train.add_argument("--optimizer", choices=OPTIMIZERS, help="default: adam")
     train.add_argument(
         "--from-scratch", action="store_true", default=None,
-        help="train with dlnotes.optim's optimizers (default: torch.optim's fused ones)",
+        help="train the course's own MLP, cross_entropy and optimizers (dlnotes.models, "
+        "dlnotes.losses, dlnotes.optim) instead of torch's layers, F.cross_entropy and fused "
+        "optimizers",
     )  # fmt: skip
     train.add_argument("--lr", type=_positive_float, help="learning rate (default: 0.001)")
     train.add_argument(
