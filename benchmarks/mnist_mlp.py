@@ -25,7 +25,7 @@ As in `dlnotes train`, subnormal floats count as zero (`torch.set_flush_denormal
 moments for pixels that are never lit decay into them, and the CPU computes with them slowly.
 
     python benchmarks/mnist_mlp.py [--data-dir DIR] [--rounds 5] [--repeats 2] [--threads N]
-                                   [--accuracy-epochs 10]
+                                   [--accuracy-epochs 15]
 
 `--data-dir` holds `MNIST/raw/` with the four original `.gz` files (default: `./data`, or
 `../shared/data` beside the repository when that exists); they are copied to a temporary folder,
@@ -156,7 +156,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=5, help="rounds of interleaved epochs")
     parser.add_argument("--repeats", type=int, default=2, help="epochs of each path per round")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's)")
-    parser.add_argument("--accuracy-epochs", type=int, default=10, help="0 skips the accuracy run")
+    preset = TrainConfig.for_dataset("mnist").num_epochs
+    parser.add_argument("--accuracy-epochs", type=int, default=preset,
+                        help=f"epochs of the accuracy run (default: the preset's {preset}; 0 skips it)")  # fmt: skip
     parser.add_argument("--skip-a", action="store_true", help="leave out the slow torchvision path")
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.repeats < 1 or args.accuracy_epochs < 0:

@@ -35,6 +35,7 @@ import io
 import json
 import os
 import posixpath
+import re
 import shutil
 import subprocess
 import sys
@@ -344,6 +345,20 @@ def on_files(files: Files, config) -> Files:
                     File(f"images/{rel}", str(ROOT), config.site_dir, config.use_directory_urls)
                 )
     return files
+
+
+# A link in a notebook's Markdown to another page of the course, `x.md#a` or `x.ipynb`; not the
+# download link of a notebook file, which names its language (`x.ko.ipynb`).
+_NOTEBOOK_LINK = re.compile(r'href="((?:\.\./)*[\w-]+)\.(?:md|ipynb)(#[^"]*)?"')
+
+
+def on_page_content(html, page, config, files):
+    """Points a notebook page's links to other pages at their HTML, as MkDocs does for Markdown
+    pages (mkdocs-jupyter renders a notebook's Markdown cells without MkDocs' link rewriting)."""
+    if not page.file.src_uri.endswith(".ipynb"):
+        return html
+    # mkdocs.yml has use_directory_urls: false, so a page x.md is x.html beside this one.
+    return _NOTEBOOK_LINK.sub(lambda m: f'href="{m.group(1)}.html{m.group(2) or ""}"', html)
 
 
 def on_page_context(context, page, config, nav):

@@ -59,7 +59,9 @@ _MNIST_LIKE = {
 }
 _PRESETS: dict[str, dict[str, Any]] = {
     "digits": {},
-    "mnist": _MNIST_LIKE,
+    # Chosen on the validation images among 10, 12 and 15 epochs with lr 1e-3 and 2e-3 (seed 0):
+    # 98.2% of them right, against 97.7% with the assignment's 10 epochs at 1e-3.
+    "mnist": {**_MNIST_LIKE, "num_epochs": 15, "lr": 2e-3},
     "fashion-mnist": _MNIST_LIKE,
     "kmnist": _MNIST_LIKE,
 }
