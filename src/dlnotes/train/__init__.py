@@ -34,7 +34,14 @@ Examples:
 from __future__ import annotations
 
 from dlnotes.train.checkpoint import load_checkpoint, save_checkpoint
-from dlnotes.train.config import DATASETS, OPTIMIZERS, TrainConfig, build_optimizer, run
+from dlnotes.train.config import (
+    DATASETS,
+    OPTIMIZERS,
+    TrainConfig,
+    build_model,
+    build_optimizer,
+    run,
+)
 from dlnotes.train.early_stopping import EarlyStopping
 from dlnotes.train.folder import CheckpointFolder, FolderInUseError
 from dlnotes.train.history import History
@@ -48,6 +55,7 @@ __all__ = [
     "FolderInUseError",
     "History",
     "TrainConfig",
+    "build_model",
     "build_optimizer",
     "evaluate",
     "fit",

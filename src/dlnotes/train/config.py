@@ -16,12 +16,15 @@ model, history, test = run(TrainConfig.for_dataset("digits", num_epochs=5))
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import torch
+import torch.nn.functional as F
+from torch import nn
 
 from dlnotes._checks import check_int, check_range
 from dlnotes.data import InMemoryLoader, load_digits_split, load_mnist
@@ -32,10 +35,20 @@ from dlnotes.train.distributed import rank, world_size
 from dlnotes.train.history import History
 from dlnotes.train.loop import evaluate, fit
 
-__all__ = ["DATASETS", "OPTIMIZERS", "SCHEDULES", "TrainConfig", "build_optimizer", "run"]
+__all__ = [
+    "ACTIVATIONS",
+    "DATASETS",
+    "OPTIMIZERS",
+    "SCHEDULES",
+    "TrainConfig",
+    "build_model",
+    "build_optimizer",
+    "run",
+]
 
 DATASETS = ("digits", "mnist", "fashion-mnist", "kmnist")
 OPTIMIZERS = ("sgd", "momentum", "nag", "adagrad", "rmsprop", "adam", "adamw")
+ACTIVATIONS = ("relu", "sigmoid", "tanh", "gelu")
 SCHEDULES = ("cosine", "constant")
 
 # What differs from TrainConfig's defaults (the digits') for each data set.
@@ -46,7 +59,9 @@ _MNIST_LIKE = {
 }
 _PRESETS: dict[str, dict[str, Any]] = {
     "digits": {},
-    "mnist": _MNIST_LIKE,
+    # Chosen on the validation images among 10, 12 and 15 epochs with lr 1e-3 and 2e-3 (seed 0):
+    # 98.2% of them right, against 97.7% with the assignment's 10 epochs at 1e-3.
+    "mnist": {**_MNIST_LIKE, "num_epochs": 15, "lr": 2e-3},
     "fashion-mnist": _MNIST_LIKE,
     "kmnist": _MNIST_LIKE,
 }
@@ -79,11 +94,13 @@ class TrainConfig:
     data_dir: str | None = None  # None: $DLNOTES_DATA_DIR, else ./data (dlnotes.data.data_root)
     download: bool = False  # let torchvision download a missing MNIST-like set
     hidden_features: tuple[int, ...] = (64,)  # 64-64-10 for the 8x8 digits; () is no hidden layer
-    activation: str = "relu"  # the assignment's
+    activation: str = "relu"  # the assignment's; or sigmoid, tanh, gelu
     num_epochs: int = 10  # a few seconds on the digits
     batch_size: int = 32  # 36 steps an epoch on the digits' 1,150 training images
     optimizer: str = "adam"  # the assignment's; momentum and nag are SGD with momentum 0.9
-    from_scratch: bool = False  # dlnotes.optim's optimizers instead of torch.optim's fused ones
+    # False: torch's layers, F.cross_entropy and fused optimizers, as fast as torch's own loop;
+    # True: the course's dlnotes.models.MLP, dlnotes.losses.cross_entropy and dlnotes.optim
+    from_scratch: bool = False
     lr: float = 1e-3  # Adam's usual step size, the assignment's; the first epoch's
     # cosine: lr decays along a half cosine to near 0 by the last epoch (Loshchilov & Hutter,
     # SGDR, ICLR 2017, without restarts); constant: lr throughout, as the assignment's loop
@@ -112,7 +129,7 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         for name, allowed in (("dataset", DATASETS), ("optimizer", OPTIMIZERS),
-                              ("schedule", SCHEDULES)):  # fmt: skip
+                              ("schedule", SCHEDULES), ("activation", ACTIVATIONS)):  # fmt: skip
             if getattr(self, name) not in allowed:
                 raise ValueError(f"Unknown {name}: {getattr(self, name)!r} (expected one of {allowed})")  # fmt: skip
         if not isinstance(self.hidden_features, tuple):
@@ -183,6 +200,34 @@ def build_optimizer(
     return builders[name]()
 
 
+def build_model(config: TrainConfig, in_features: int) -> torch.nn.Module:
+    """The MLP of a configuration: the course's `MLP`, or the same network of `torch.nn` layers.
+
+    Both start from the same seed (`config.seed`) and leave the global random state alone.
+
+    Examples:
+        >>> from dlnotes.train import TrainConfig, build_model
+        >>> build_model(TrainConfig(hidden_features=(32,)), 64)
+        Sequential(
+          (0): Linear(in_features=64, out_features=32, bias=True)
+          (1): ReLU()
+          (2): Linear(in_features=32, out_features=10, bias=True)
+        )
+    """
+    widths = (in_features, *config.hidden_features)
+    if config.from_scratch:
+        generator = torch.Generator().manual_seed(config.seed)
+        return MLP(in_features, config.hidden_features, 10, config.activation, generator=generator)
+    activation = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "gelu": nn.GELU}
+    layers: list[nn.Module] = []
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        for a, b in itertools.pairwise(widths):
+            layers += [nn.Linear(a, b), activation[config.activation]()]
+        layers.append(nn.Linear(widths[-1], 10))
+    return nn.Sequential(*layers)
+
+
 def _load_data(config: TrainConfig) -> tuple[torch.Tensor, ...]:
     """Train, validation and test tensors, flattened and scaled, the validation split seeded."""
     if config.dataset == "digits":
@@ -216,7 +261,7 @@ def run(
     *,
     progress: bool | None = None,
     on_epoch_end: Callable[[dict[str, Any]], None] | None = None,
-) -> tuple[MLP, History, dict[str, float]]:
+) -> tuple[torch.nn.Module, History, dict[str, float]]:
     """Trains the MLP a configuration describes, then evaluates it once on the test set.
 
     Each epoch is validated on `val_fraction` of the training set, held out with a seeded split;
@@ -248,9 +293,7 @@ def run(
             f"processes, each taking an equal share of every batch)"
         )
     X_train, y_train, X_val, y_val, X_test, y_test = _load_data(config)
-    generator = torch.Generator().manual_seed(config.seed)
-    model = MLP(X_train.shape[1], config.hidden_features, 10, config.activation,
-                generator=generator)  # fmt: skip
+    model = build_model(config, X_train.shape[1])
     optimizer = build_optimizer(config.optimizer, model.parameters(), config.lr,
                                 from_scratch=config.from_scratch, device=device)  # fmt: skip
     train_loader = InMemoryLoader(X_train, y_train, config.batch_size // num_ranks,
@@ -260,6 +303,7 @@ def run(
     val_loader = None
     if len(X_val):
         val_loader = InMemoryLoader(X_val, y_val, eval_batch, shuffle=False, device=device)
+    loss_fn = cross_entropy if config.from_scratch else F.cross_entropy
     scheduler = None
     if config.schedule == "cosine":
         # lr_e = lr (1 + cos(pi e / E)) / 2 for epoch e = 0 .. E-1, in closed form: resuming with
@@ -269,11 +313,12 @@ def run(
             optimizer, lambda e: 0.5 * (1 + math.cos(math.pi * e / num_epochs))
         )
     history = fit(
-        model, optimizer, train_loader, num_epochs=config.num_epochs, val_loader=val_loader,
+        model, optimizer, train_loader, num_epochs=config.num_epochs, loss_fn=loss_fn,
+        val_loader=val_loader,
         scheduler=scheduler, checkpoint_dir=config.checkpoint_dir, resume=config.resume,
         extra=config.resume_key(), progress=progress, device=device, seed=config.seed,
         on_epoch_end=on_epoch_end,
     )  # fmt: skip
     test_loader = InMemoryLoader(X_test, y_test, eval_batch, shuffle=False, device=device)
     # The one look at the test set. (Under torchrun every rank evaluates the whole test set.)
-    return model, history, evaluate(model, test_loader, cross_entropy, device)
+    return model, history, evaluate(model, test_loader, loss_fn, device)
