@@ -19,7 +19,12 @@ through MkDocs' public file and page events and nbconvert's public API only:
 3. mkdocs-jupyter makes heading ids from the ASCII part of a heading; the page gets the ids a
    Markdown page would have (`pymdownx.slugs.slugify`, lower case, as `mkdocs.yml`'s `toc`), in
    its HTML and its table of contents alike.
-4. The notebook's download link (next to the page) is made relative, for `file://`.
+4. Links in a notebook's Markdown to other pages (`x.md#a`, `x.ipynb`) point to their HTML, as
+   MkDocs does for Markdown pages (mkdocs-jupyter renders Markdown cells without MkDocs' link
+   rewriting).
+5. The notebook's download link (next to the page) is made relative, for `file://`.
+
+A notebook matching mkdocs-jupyter's `execute_ignore` is shown as stored, unexecuted.
 """
 
 from __future__ import annotations
@@ -245,12 +250,16 @@ def on_pre_build(config) -> None:
     # This language's notebooks first; then the others' (`extra.alternate`, hooks/languages.py).
     others = [_languages_folder(config) / a["lang"] for a in config.extra.get("alternate") or ()]
     folders = [here, *(f for f in others if f.is_dir())]
+    jupyter = config.plugins.get("mkdocs-jupyter")
+    ignored = (jupyter.config["execute_ignore"] if jupyter is not None else None) or ()
     seen = set()
     for folder in folders:
         for path in sorted(folder.rglob("*.ipynb")):
             if path in seen or ".ipynb_checkpoints" in path.parts:
                 continue
             seen.add(path)
+            if any(path.match(pattern) for pattern in ignored):
+                continue  # shown unexecuted: mkdocs-jupyter renders the file itself
             nb = nbformat.read(path, as_version=4)
             key = runs().start(nb, path.name, str(_languages_folder(config)), salt=salt)
             if folder == here:
@@ -342,12 +351,17 @@ def readable_headings(content: str) -> tuple[str, list[dict]]:
     return content, nest_toc_tokens(flat)
 
 
+# A link in a notebook's Markdown to another page of the course, `x.md#a` or `x.ipynb`.
+NOTEBOOK_LINK = re.compile(r'href="((?:\.\./)*[\w-]+(?:/[\w-]+)*)\.(?:md|ipynb)(#[^"]*)?"')
+
+
 def on_page_content(html_text, page, config, files):
-    if page.file.src_uri not in _PAGES:
+    if not page.file.src_uri.endswith(".ipynb"):
         return html_text
     html_text, tokens = readable_headings(html_text)
     page.toc = get_toc(tokens)
-    return html_text
+    # mkdocs.yml has use_directory_urls: false, so a page x.md is x.html beside this one.
+    return NOTEBOOK_LINK.sub(lambda m: f'href="{m.group(1)}.html{m.group(2) or ""}"', html_text)
 
 
 def on_page_context(context, page, config, nav):

@@ -1,4 +1,4 @@
-"""Executes one notebook the way mkdocs-jupyter does, in its own process (used by `site.py`).
+"""Executes one notebook the way mkdocs-jupyter does, in its own process (used by `notebooks.py`).
 
     python hooks/run_notebook.py SETTINGS_JSON
 

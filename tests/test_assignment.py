@@ -26,9 +26,9 @@ import pytest
 
 from pages import DOCS, LANGUAGES, ROOT
 
-ASSIGNMENT = {lang: DOCS / f"mlp-assignment.{lang}.ipynb" for lang in LANGUAGES}
-SOLUTION = {lang: DOCS / f"mlp-assignment-solution.{lang}.ipynb" for lang in LANGUAGES}
-QUICK_TOUR = {lang: DOCS / f"quick-tour.{lang}.ipynb" for lang in LANGUAGES}
+ASSIGNMENT = {lang: DOCS / lang / "mlp-assignment.ipynb" for lang in LANGUAGES}
+SOLUTION = {lang: DOCS / lang / "mlp-assignment-solution.ipynb" for lang in LANGUAGES}
+QUICK_TOUR = {lang: DOCS / lang / "quick-tour.ipynb" for lang in LANGUAGES}
 # TODO cell id -> the functions the learner writes in it
 TODOS = {
     "todo-model": ["init_param", "forward"],

@@ -54,15 +54,12 @@ def lectures() -> list[tuple[str, str]]:
 
 
 def english_titles() -> dict[str, str]:
-    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_Loader)
-    i18n = next(p["i18n"] for p in config["plugins"] if isinstance(p, dict) and "i18n" in p)
-    english = next(lang for lang in i18n["languages"] if lang["locale"] == "en")
-    return english["nav_translations"]
+    config = yaml.load((ROOT / "mkdocs.en.yml").read_text(encoding="utf-8"), Loader=_Loader)
+    return config["extra"]["nav_translations"]
 
 
 def localized(name: str, lang: str) -> Path:
-    stem, suffix = name.rsplit(".", 1)
-    return DOCS / f"{stem}.{lang}.{suffix}"
+    return DOCS / lang / name
 
 
 def markdown_of(path: Path) -> str:
@@ -136,7 +133,7 @@ def test_navigation_titles_are_the_page_titles():
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_lessons_do_not_talk_about_the_project(path):
     found = [
         f"line {text.count(chr(10), 0, match.start()) + 1}: {match.group(0)!r}"
@@ -146,10 +143,10 @@ def test_lessons_do_not_talk_about_the_project(path):
     assert not found, f"{path.name} talks about the project, not the lesson: {found}"
 
 
-@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_the_notes_slips_are_not_corrected_in_the_lessons(path):
     text = markdown_of(path)
-    lang = path.suffixes[0].lstrip(".")
+    lang = path.relative_to(DOCS).parts[0]
     boxes = [line for line in text.splitlines() if CORRECTION_BOX.match(line)]
     assert not boxes, f"{path.name}: correction boxes belong on the errata page: {boxes}"
     mentions = len(NOTES[lang].findall(text))
@@ -158,7 +155,7 @@ def test_the_notes_slips_are_not_corrected_in_the_lessons(path):
 
 @pytest.mark.parametrize("lang", ["ko", "en"])
 def test_errata_state_each_correction_once_with_a_link(lang):
-    text = (DOCS / f"errata.{lang}.md").read_text(encoding="utf-8")
+    text = (DOCS / lang / "errata.md").read_text(encoding="utf-8")
     lines = text.splitlines()
     # Table rows, without each table's header (the row above its |---| line) and separator.
     body = [
@@ -172,4 +169,4 @@ def test_errata_state_each_correction_once_with_a_link(lang):
         cells = [cell.strip() for cell in row.strip().strip("|").split("|")]
         assert len(cells) == 4 and all(cells), f"a row needs four cells: {row}"
         link = re.search(r"\]\(([\w-]+\.(?:md|ipynb))(#[\w-]+)?\)", cells[2])
-        assert link and (DOCS / localized(link.group(1), lang).name).is_file(), row
+        assert link and localized(link.group(1), lang).is_file(), row
