@@ -22,7 +22,7 @@ from matplotlib.patches import FancyArrowPatch, Rectangle
 from dlnotes.activations import gelu, relu, sigmoid, tanh
 from dlnotes.data import noisy_line, noisy_sine
 from dlnotes.losses import mse_loss
-from dlnotes.models import MLP, LinearRegression
+from dlnotes.models import MLP, Linear, LinearRegression
 
 from make_figures import figure
 
@@ -220,11 +220,13 @@ def draw_just_linear(fig) -> None:
     x = torch.linspace(-2, 2, 201)[:, None]  # (201, 1)
     left, right = fig.subplots(1, 2, sharey=False)
     for seed in range(5):
-        for ax, activation in ((left, "identity"), (right, "relu")):
+        for ax, activation in ((left, False), (right, True)):
             gen = torch.Generator().manual_seed(seed)
-            net = MLP(1, [16, 16, 16], 1, activation=activation, generator=gen)
+            net = MLP(1, [16, 16, 16], 1, activation="relu", generator=gen)
+            # Without the activations, the same four layers (the same initial weights).
+            layers = net.layers if activation else [m for m in net.layers if isinstance(m, Linear)]
             with torch.no_grad():
-                ax.plot(x.flatten(), net(x).flatten(), lw=1.6)
+                ax.plot(x.flatten(), torch.nn.Sequential(*layers)(x).flatten(), lw=1.6)
     left.set_title("4 Linear layers, no activation:\nalways a straight line", fontsize=10)
     right.set_title("4 Linear layers with ReLU in between:\npiecewise linear, bends", fontsize=10)
     for ax in (left, right):

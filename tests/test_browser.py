@@ -64,6 +64,7 @@ PAGES = sorted(k.removesuffix(".md") for k in page_sets(".md")) + sorted(
     k.removesuffix(".ipynb") for k in page_sets(".ipynb")
 )
 NOTEBOOKS = sorted(k.removesuffix(".ipynb") for k in page_sets(".ipynb"))
+UNEXECUTED = {"mlp-assignment"}  # mkdocs.yml's execute_ignore: it stops at its first TODO
 
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -313,7 +314,7 @@ def page_problems(info: dict, page: str) -> list[str]:
         problems.append(
             f"{info['cellsWithoutCopy']} of {info['cells']} notebook cells lack a copy button"
         )
-    if page in NOTEBOOKS:
+    if page in NOTEBOOKS and page not in UNEXECUTED:
         if not info["visibleOutputs"]:
             problems.append(f"no visible notebook output ({info['outputs']} in the page)")
         if not info["drawnPlots"]:

@@ -226,8 +226,9 @@ def test_skips_code_math_links_headings_and_titles():
 
 
 def test_terms_with_another_sense_get_no_tooltip():
-    assert abbrs(glossary.render("정규화 상수", "ko")) == []
-    assert abbrs(glossary.render("regularization", "en")) == [("정규화", "regularization")]
+    # 장치 is also any device or mechanism ("이를 막는 장치"), so it gets no Korean tooltip.
+    assert abbrs(glossary.render("이를 막는 장치", "ko")) == []
+    assert abbrs(glossary.render("regularization", "en")) == [("규제", "regularization")]
 
 
 def _render_page(src_uri: str, markdown: str) -> tuple[str, str | None]:

@@ -125,6 +125,7 @@ def _train(args: argparse.Namespace) -> int:
         if joined:
             cleanup()
         signal.signal(signal.SIGTERM, previous_handler)
+        torch.set_flush_denormal(False)  # torch's default, for a caller that goes on (a test)
 
 
 def _train_config(config: TrainConfig, device: Any, args: argparse.Namespace) -> int:
