@@ -495,7 +495,7 @@ class PageSweep:
         # Each page's bytes, for a person to read (the tests below check the budgets).
         path = weights_path(cls.lang)
         path.parent.mkdir(parents=True, exist_ok=True)
-        rows = ["page\thtml\tscripts\tstylesheets\tfirst visit\tother\tmermaid"]
+        rows = ["page\thtml\tscripts\tstylesheets\tfirst_visit\tother\tmermaid"]
         for page, w in cls.weights.items():
             first = w["html"] + w["scripts"] + w["stylesheets"]
             rows.append(
