@@ -27,3 +27,13 @@ if (typeof document$ !== "undefined") {
 } else {
   document.addEventListener("DOMContentLoaded", renderMath);
 }
+
+// mkdocs-jupyter 0.27 appends a MathJax loader (from a CDN) to every page, which stands down when
+// `window.mkdocsJupyterMathJax` is taken (its own guard against loading twice): KaTeX, served by
+// the site, renders the notebooks' math instead, through the same `refresh()`.
+window.mkdocsJupyterMathJax = window.mkdocsJupyterMathJax || {
+  refresh: function () {
+    renderMath();
+    return Promise.resolve();
+  },
+};
