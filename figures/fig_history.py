@@ -148,7 +148,7 @@ def draw_loss_outliers(fig) -> None:
 
 # (year, name, what changed, where it appeared, area); placed at the year each first appeared.
 EVENTS = [
-    (2012, "AlexNet", "deep CNN trained on GPUs wins ImageNet", "NeurIPS 2012", "vision"),
+    (2012, "AlexNet", "deep CNN trained on GPUs wins ImageNet", "NIPS 2012", "vision"),
     (
         2013,
         "DQN",
@@ -160,7 +160,7 @@ EVENTS = [
         2014,
         "Seq2seq + attention",
         "encoder-decoder translation; attention over all inputs",
-        "NeurIPS 2014, EMNLP 2014; ICLR 2015",
+        "NIPS 2014, EMNLP 2014; ICLR 2015",
         "language",
     ),
     (
@@ -170,7 +170,7 @@ EVENTS = [
         "arXiv 2014; ICLR 2015",
         "optimization",
     ),
-    (2014, "GAN", "a generator trained against a discriminator", "NeurIPS 2014", "generative"),
+    (2014, "GAN", "a generator trained against a discriminator", "NIPS 2014", "generative"),
     (
         2015,
         "ResNet",
@@ -179,7 +179,7 @@ EVENTS = [
         "vision",
     ),
     (2016, "AlphaGo", "deep networks + tree search beat Go professionals", "Nature 2016", "rl"),
-    (2017, "Transformer", "attention only, no recurrence", "NeurIPS 2017", "language"),
+    (2017, "Transformer", "attention only, no recurrence", "NIPS 2017", "language"),
     (
         2018,
         "BERT",
