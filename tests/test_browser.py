@@ -531,11 +531,6 @@ class TestEnglishPages(PageSweep):
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-@pytest.mark.xfail(
-    strict=True,
-    reason="the home page's diagram is in its first screen, so its first visit loads mermaid "
-    "(3.5 MB); without a diagram there, or with diagrams drawn at build time, it fits",
-)
 def test_home_page_first_visit_is_light(browser: Browser, base_url: str, lang: str) -> None:
     """The home page's HTML, scripts and stylesheets, from an empty cache, within HOME_BUDGET."""
     context, tab, _ = new_tab(browser)

@@ -160,7 +160,7 @@ def test_offline_search_index_is_inlined(site, lang):
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_math_and_diagrams_are_served_locally(site, lang):
-    path = html_path(site, "index", lang)
+    path = html_path(site, "neural-networks", lang)  # a page with math and a diagram
     text = path.read_text(encoding="utf-8")
     assert 'class="arithmatex"' in text
     assert 'class="mermaid"' in text
