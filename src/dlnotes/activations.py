@@ -112,11 +112,15 @@ def relu(x: torch.Tensor) -> torch.Tensor:
     \operatorname{ReLU}'(x) = \begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}
     $$
 
-    (at $x = 0$ we take the derivative to be 0, as torch does). Introduced for restricted
-    Boltzmann machines by Nair & Hinton, "Rectified linear units improve restricted Boltzmann
-    machines", ICML 2010, and shown to train deep networks well by Glorot, Bordes & Bengio,
-    "Deep sparse rectifier neural networks", AISTATS 2011. Its derivative does not shrink for
-    positive inputs, unlike the sigmoid's.
+    (at $x = 0$ we take the derivative to be 0, as torch does). The rectifier is old: K.
+    Fukushima used it in "Visual feature extraction by a multilayered network of analog
+    threshold elements", IEEE Trans. Systems Science and Cybernetics 5(4), 1969, and Hahnloser
+    et al. studied it in "Digital selection and analogue amplification coexist in a
+    cortex-inspired silicon circuit", Nature 405, 2000. Nair & Hinton made it popular in deep
+    learning ("Rectified linear units improve restricted Boltzmann machines", ICML 2010), and
+    Glorot, Bordes & Bengio showed that it trains deep networks well ("Deep sparse rectifier
+    neural networks", AISTATS 2011). Its derivative does not shrink for positive inputs, unlike
+    the sigmoid's.
 
     Differences from torch: the gradient at a NaN input is 0 (the slope of `clamp_min`);
     `torch.relu` passes the incoming gradient on there.
