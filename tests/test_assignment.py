@@ -152,12 +152,13 @@ MISTAKES = [
     ("todo-func-eval", "with torch.no_grad():", "if True:", 2, "torch.no_grad()"),
     ("todo-func-eval", "n_total += batch_in.size(0)", "n_total += 1", 2, "expected 3 / 5"),
     ("todo-train-epoch", "optm.zero_grad()", "pass", 3, "differs from two SGD steps"),
-    (
+    ("todo-train-epoch", "return loss_val_sum / n_total", "return loss_val_sum", 3, "mean"),
+    (  # the mean over batches: wrong when the last batch is smaller
         "todo-train-epoch",
+        "return loss_val_sum / n_total",
         "return loss_val_sum / len(data_loader)",
-        "return loss_val_sum",
         3,
-        "mean",
+        "mean loss over the samples",
     ),
     ("todo-train-epoch", "    model.train()\n", "", 3, "training mode"),
 ]
