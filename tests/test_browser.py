@@ -618,3 +618,95 @@ def site_works_from_disk(browser: Browser, site: Path) -> None:
         assert not problems, "\n".join(problems)
     finally:
         context.close()
+
+
+# Reader progress (docs/assets/javascripts/progress.js): the check mark after a title in the
+# navigation, as the reader sees it (the ::after content of the item's link).
+NAV_MARKS = """() => [...document.querySelectorAll(".md-nav--primary .md-nav__item > a.md-nav__link")]
+  .filter((a) => getComputedStyle(a, "::after").content.includes("✓"))
+  .map((a) => a.textContent.trim())"""
+DONE_BUTTON = ".dlnotes-done-button"
+
+
+def marked_in_nav(tab: Page) -> list[str]:
+    return sorted(set(tab.evaluate(NAV_MARKS)))
+
+
+def snapshot(tab: Page, selector: str, path: Path) -> None:
+    """A picture of the screen with `selector` scrolled into view (the navigation stays put); one
+    screen, so PNG."""
+    if SCREENSHOT_HEIGHT > 0:
+        tab.locator(selector).scroll_into_view_if_needed()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=path, type="png")
+
+
+def test_reader_marks_a_chapter_done(browser: Browser, base_url: str, site: Path) -> None:
+    """A reader marks a chapter as done with its button: the navigation shows the mark after a
+    reload, on other pages and in the other language; the button clears it. From disk too."""
+    context, tab, watch = new_tab(browser)
+    try:
+        korean, english = "텐서 기초", "Tensor basics"
+        tab.goto(base_url + page_path("tensor-basics", "ko"), wait_until="load")
+        button = tab.locator(DONE_BUTTON)
+        assert button.is_visible() and button.text_content() == "이 장을 다 읽었어요"
+        assert marked_in_nav(tab) == []
+        button.click()
+        assert button.get_attribute("aria-pressed") == "true"
+        assert marked_in_nav(tab) == [korean]
+        tab.reload(wait_until="load")
+        assert marked_in_nav(tab) == [korean]
+        assert tab.locator(DONE_BUTTON).get_attribute("aria-pressed") == "true"
+        snapshot(tab, DONE_BUTTON, screenshot_dir() / "progress" / "ko-tensor-basics.png")
+        tab.goto(base_url + page_path("index", "ko"), wait_until="load")
+        assert marked_in_nav(tab) == [korean]
+        # The same chapter in English: marked, and its button clears the mark in both.
+        tab.goto(base_url + page_path("tensor-basics", "en"), wait_until="load")
+        assert marked_in_nav(tab) == [english]
+        button = tab.locator(DONE_BUTTON)
+        assert button.text_content() == "✓ Done · clear the mark"
+        snapshot(tab, DONE_BUTTON, screenshot_dir() / "progress" / "en-tensor-basics.png")
+        button.click()
+        assert button.text_content() == "Mark this chapter as done"
+        assert marked_in_nav(tab) == []
+        tab.goto(base_url + page_path("datasets", "en"), wait_until="load")
+        tab.locator(DONE_BUTTON).click()
+        tab.goto(base_url + page_path("index", "ko"), wait_until="load")
+        assert marked_in_nav(tab) == ["데이터셋과 데이터 로더"]
+        # Opened from disk, where the browser keeps file:// pages' storage too.
+        tab.goto((site / "starting-pytorch.html").as_uri(), wait_until="load")
+        tab.locator(DONE_BUTTON).click()
+        tab.goto((site / "en" / "index.html").as_uri(), wait_until="load")
+        assert marked_in_nav(tab) == ["Starting PyTorch"]
+        problems = watch.take()
+        assert not problems, "\n".join(problems)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_figure_opens_larger_on_click(browser: Browser, base_url: str, lang: str) -> None:
+    """Clicking a figure opens it in the lightbox, larger than on the page; Escape closes it."""
+    context, tab, watch = new_tab(browser)
+    try:
+        tab.goto(base_url + page_path("tensor-basics", lang), wait_until="load")
+        figure = tab.locator(".md-content a.glightbox img").first
+        figure.scroll_into_view_if_needed()
+        inline = figure.bounding_box()
+        figure.click()
+        shown = tab.locator(".glightbox-container .gslide.current img")
+        shown.wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
+        tab.wait_for_timeout(600)  # the zoom-in animation
+        enlarged = shown.bounding_box()
+        assert shown.evaluate("img => img.complete && img.naturalWidth > 0")
+        assert shown.evaluate("img => img.src") == figure.evaluate("img => img.src")
+        assert enlarged["width"] > inline["width"] * 1.2, (inline, enlarged)
+        snapshot(
+            tab, ".gslide.current", screenshot_dir() / "lightbox" / f"{lang}-tensor-basics.png"
+        )
+        tab.keyboard.press("Escape")
+        tab.locator(".glightbox-container").wait_for(state="detached", timeout=RENDER_TIMEOUT_MS)
+        problems = watch.take()
+        assert not problems, "\n".join(problems)
+    finally:
+        context.close()

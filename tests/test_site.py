@@ -7,13 +7,17 @@ built HTML.
 
 from __future__ import annotations
 
+import datetime
 import json
+import platform
 import re
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 import pytest
+import torch
+import yaml
 
 from pages import LANGUAGES, ROOT, page_sets
 from site_build import shared_site
@@ -26,6 +30,26 @@ PAGES = sorted(k.removesuffix(".md") for k in page_sets(".md")) + sorted(
 )
 NOTEBOOKS = sorted(k.removesuffix(".ipynb") for k in page_sets(".ipynb"))
 UNEXECUTED = {"mlp-assignment"}  # mkdocs.yml's execute_ignore
+
+
+class _Loader(yaml.SafeLoader):
+    """Reads mkdocs.yml's structure; its `!!python/...` and `!ENV` values are not needed here."""
+
+
+for _prefix in ("tag:yaml.org,2002:python/", "!"):
+    _Loader.add_multi_constructor(_prefix, lambda loader, suffix, node: None)
+
+
+def chapters() -> list[str]:
+    """The pages of the navigation's lessons section (`extra.lessons`), without extension."""
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_Loader)
+    name = config["extra"]["lessons"]
+    section = next(item[name] for item in config["nav"] if isinstance(item, dict) and name in item)
+    return [re.sub(r"\.(md|ipynb)$", "", next(iter(entry.values()))) for entry in section]
+
+
+CHAPTERS = chapters()
+VERIFIED = {"ko": "확인한 날", "en": "verified"}
 
 
 @pytest.fixture(scope="module")
@@ -246,3 +270,63 @@ def test_figures_appear_on_the_site(site):
                 assert target.is_file(), f"{path.relative_to(site)}: missing {a['src']}"
                 shown.add(target.name)
     assert shown == {p.name for p in images}, "every figure in images/ is shown on a page"
+
+
+def text_of(path: Path, css_class: str) -> list[str]:
+    """The text of each element of `path` with the class `css_class`, white space collapsed."""
+    found = re.findall(
+        rf'<(\w+) class="{css_class}"[^>]*>(.*?)</\1>', path.read_text(encoding="utf-8"), re.S
+    )
+    return [" ".join(re.sub(r"<[^>]+>", "", body).split()) for _tag, body in found]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_chapters_show_the_versions_that_ran_their_examples(site, lang):
+    """Every chapter ends with "torch X · Python Y · verified DATE": this environment's versions
+    (the one that built the site) and the day of the build; other pages have no such line."""
+    assert len(CHAPTERS) >= 5, CHAPTERS
+    expected = re.compile(
+        rf"torch {re.escape(torch.__version__)} · Python {re.escape(platform.python_version())}"
+        rf" · {VERIFIED[lang]} (\d{{4}}-\d{{2}}-\d{{2}})"
+    )
+    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    problems = []
+    for page in PAGES:
+        lines = text_of(html_path(site, page, lang), "dlnotes-verified")
+        if page not in CHAPTERS:
+            if lines:
+                problems.append(f"{page}: not a chapter, yet shows {lines}")
+            continue
+        match = expected.fullmatch(lines[0]) if len(lines) == 1 else None
+        if match is None:
+            problems.append(f"{page}: {lines}, expected {expected.pattern}")
+        elif datetime.date.fromisoformat(match.group(1)) > tomorrow:
+            problems.append(f"{page}: verified in the future, {match.group(1)}")
+        path = html_path(site, page, lang)
+        buttons = [a for _t, a in tags(path) if "dlnotes-done-button" in a.get("class", "")]
+        if len(buttons) != 1:
+            problems.append(f"{page}: {len(buttons)} done buttons")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_figures_open_in_the_local_lightbox(site, lang):
+    """Each figure is a link to its own image for GLightbox, which the site serves itself; a page
+    without figures does not load the lightbox."""
+    prefix = "" if lang == DEFAULT else f"{lang}/"
+    assert (site / prefix / "assets" / "javascripts" / "glightbox.min.js").is_file()
+    assert (site / prefix / "assets" / "stylesheets" / "glightbox.min.css").is_file()
+    figures = 0
+    for page in PAGES:
+        path = html_path(site, page, lang)
+        text = path.read_text(encoding="utf-8")
+        boxes = re.findall(
+            r'<a class="glightbox"[^>]*href="([^"]+)"[^>]*>\s*<img [^>]*src="([^"]+)"', text
+        )
+        scripts = [a["src"] for t, a in tags(path) if t == "script" and "src" in a]
+        loads = any(s.endswith("glightbox.min.js") for s in scripts)
+        assert loads == bool(boxes), f"{page}: {len(boxes)} figures, lightbox loaded: {loads}"
+        for href, src in boxes:
+            assert href == src, f"{page}: the lightbox of {src} opens {href}"
+            figures += 1 if "images/" in src else 0
+    assert figures >= len(list((ROOT / "images").glob("*.png")))
