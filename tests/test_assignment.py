@@ -1,4 +1,4 @@
-"""The MLP assignment, its solutions notebook, and the quick tour's exercises.
+"""The MLP assignment and its solutions notebook (their runs in a kernel: test_assignment_runs.py).
 
 - The assignment's TODO cells (found by cell id) hold no solution: each function to write only
   raises `NotImplementedError`, and run as shipped, the notebook stops at the first check.
@@ -8,7 +8,6 @@
 - Each check cell catches a planted mistake with a message that says what is wrong.
 - With `USE_MNIST = True` the notebook reads the files where they are, or says in one line which
   folder to put them in.
-- The quick tour's exercise solutions (collapsed `<details>` in Markdown cells) run.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ import contextlib
 import io
 import json
 import re
-import shutil
 from pathlib import Path
 
 import nbformat
@@ -211,74 +209,3 @@ def test_missing_mnist_is_one_line_naming_the_folder(tmp_path, monkeypatch):
         "data set: digits (8x8)",
     ]
     assert namespace["X_train"].shape == (1438, 64) and namespace["USE_MNIST"] is False
-
-
-# --- Whole notebooks in a kernel (slow) -------------------------------------------------------
-
-
-@pytest.mark.slow
-def test_the_solutions_notebook_runs():
-    out = printed(execute(nbformat.read(SOLUTION["ko"], as_version=4)))
-    for name in ("init_param", "forward", "func_eval", "train_epoch"):
-        assert f"OK: {name}\n" in out
-    accuracy = float(re.search(r"^test accuracy: ([\d.]+)$", out, re.MULTILINE).group(1))
-    assert accuracy > 0.9, out
-
-
-@pytest.mark.slow
-def test_the_assignment_with_the_solutions_put_in_runs():
-    out = printed(execute(with_solutions("en")))
-    assert out.count("OK: ") == 4, out
-    assert re.search(r"^test accuracy: 0\.9\d\d$", out, re.MULTILINE), out
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(not SHARED_MNIST.is_dir(), reason=f"real MNIST not found at {SHARED_MNIST}")
-def test_use_mnist_reads_the_files_where_they_are(tmp_path, monkeypatch):
-    raw = tmp_path / "MNIST" / "raw"
-    raw.mkdir(parents=True)
-    for path in sorted(SHARED_MNIST.glob("*.gz")):
-        shutil.copyfile(path, raw / path.name)
-    monkeypatch.setenv("DLNOTES_DATA_DIR", str(tmp_path))  # the kernel inherits it
-    nb = nbformat.read(SOLUTION["en"], as_version=4)
-    for cell in nb.cells:
-        if cell.get("id") == "cell-03":
-            cell.source = cell.source.replace("USE_MNIST = False", "USE_MNIST = True")
-        if cell.get("id") == "cell-04":  # one epoch is enough to see the path work
-            cell.source = cell.source.replace("256, 10", "256, 1")
-    out = printed(execute(nb))
-    assert "data set: MNIST (28x28)" in out
-    assert "train: (50000, 784) (50000,)\nval:   (10000, 784) (10000,)" in out
-    assert "test:  (10000, 784) (10000,)" in out
-
-
-# --- The quick tour's exercises ---------------------------------------------------------------
-
-DETAILS = re.compile(r"<details>\s*<summary>[^<]*</summary>\s*```python\n(.*?)\n```", re.DOTALL)
-
-
-def tour_solutions(lang: str) -> list[str]:
-    cells = json.loads(QUICK_TOUR[lang].read_text(encoding="utf-8"))["cells"]
-    return [
-        m
-        for c in cells
-        if c["cell_type"] == "markdown"
-        for m in DETAILS.findall("".join(c["source"]))
-    ]
-
-
-def test_quick_tour_solutions_are_the_same_code_in_both_languages():
-    ko, en = (tour_solutions(lang) for lang in LANGUAGES)
-    assert len(ko) == 3
-    assert [ast.dump(ast.parse(s)) for s in ko] == [ast.dump(ast.parse(s)) for s in en]
-
-
-def test_quick_tour_exercise_solutions_run():
-    nb = nbformat.read(QUICK_TOUR["ko"], as_version=4)
-    nb.cells += [nbformat.v4.new_code_cell(s) for s in tour_solutions("ko")]
-    out = printed(execute(nb))
-    assert "parameters: 322\n5 * 64 + 2 = 322\n" in out
-    without = float(re.search(r"without ReLU: val accuracy ([\d.]+)", out).group(1))
-    with_relu = float(re.search(r"with ReLU: +val accuracy ([\d.]+)", out).group(1))
-    assert without < with_relu, out
-    assert re.search(r"^chosen lr: 0\.\d+$", out, re.MULTILINE), out

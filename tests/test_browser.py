@@ -7,7 +7,7 @@ render, the notebook outputs show, the language switcher and the search work whe
 mouse and keyboard, and the site opened from disk (`file://`) still works.
 
 Every page in both languages is also photographed for a person to look at: 1280 px wide, the
-page's top `$DLNOTES_SCREENSHOT_HEIGHT` pixels (default 2400, three screens; 0 takes none), into
+page's top `$DLNOTES_SCREENSHOT_HEIGHT` pixels (default 800, the first screen; 0 takes none), into
 `$DLNOTES_SCREENSHOTS/<lang>/<page>.jpg`, by default `screenshots/` at the top of the repository
 (git-ignored). The pictures take about a third of this file's time.
 
@@ -78,7 +78,7 @@ PHONE = {"width": 375, "height": 800}
 # A screenshot costs about half as much as loading the page, more for taller ones; the top three
 # screens show the header, navigation, prose and, on nearly every page, math or a figure. JPEG,
 # because encoding a tall PNG took longer than drawing it.
-SCREENSHOT_HEIGHT = int(os.environ.get("DLNOTES_SCREENSHOT_HEIGHT") or 2400)
+SCREENSHOT_HEIGHT = int(os.environ.get("DLNOTES_SCREENSHOT_HEIGHT") or 800)
 SCREENSHOT_QUALITY = 80
 # How long to wait for KaTeX and mermaid to finish after the page's load event.
 RENDER_TIMEOUT_MS = 15_000
