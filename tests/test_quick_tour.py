@@ -8,6 +8,7 @@ import json
 import re
 
 import nbformat
+import pytest
 from test_assignment import QUICK_TOUR, execute, printed
 
 from pages import LANGUAGES
@@ -33,6 +34,7 @@ def test_quick_tour_solutions_are_the_same_code_in_both_languages():
     assert [ast.dump(ast.parse(s)) for s in ko] == [ast.dump(ast.parse(s)) for s in en]
 
 
+@pytest.mark.slow  # a kernel runs the whole notebook
 def test_quick_tour_exercise_solutions_run():
     nb = nbformat.read(QUICK_TOUR["ko"], as_version=4)
     nb.cells += [nbformat.v4.new_code_cell(s) for s in tour_solutions("ko")]
