@@ -3,11 +3,12 @@
 A third-party package's `_private` names (a plugin's internals, pytest-xdist's scheduler) change
 without notice and pin us below the next release. This scans the syntax trees of `hooks/`,
 `conftest.py` and `tests/` for any `_name` reached through a module of another package: an
-attribute read, assigned, deleted or called (`plugin._compute_cache_key`, `config._tmp_path_factory`
-on an object a third-party hook hands us), or imported (`from xdist.scheduler import _x`).
+attribute read, assigned, deleted or called (a plugin module's `_cache_key` function, or pytest's
+temporary-path factory on the config object a hook hands us), or imported (`from xdist.scheduler
+import _x`).
 
-What it cannot see by itself is an object's type: `config._x` on pytest's `Config` looks like
-`self._x` on our own class. So an underscore attribute is allowed only on names that are ours:
+What it cannot see by itself is an object's type: an underscore attribute of pytest's `Config`
+looks like `self._x` on our own class. So an underscore attribute is allowed only on names that are ours:
 `self`/`cls` inside a class defined in the same file (unless it subclasses another package's
 class: then its own `_x` may be the base's), and modules of this repository (the hooks and tools
 the tests import by path, `dlnotes`). Dunder names (`__name__`, `__file__`) are public; the
@@ -140,14 +141,14 @@ def test_no_private_names_of_other_packages(path):
 @pytest.mark.parametrize(
     "source",
     [
-        "from mkdocs_jupyter import plugin\nplugin._compute_cache_key = f\n",
-        "from mkdocs_jupyter import plugin\nkey = plugin._get_cache_path(d, k)\n",
+        "from mkdocs_jupyter import plugin as jupyter_plugin\njupyter_plugin._compute_cache_key = f\n",
+        "from mkdocs_jupyter import plugin as jupyter_plugin\nkey = jupyter_plugin._get_cache_path(d)\n",
         "import nbconvert.filters.strings as s\ns._convert_header_id = str\n",
         "from xdist.scheduler import LoadScopeScheduling\n"
         "class S(LoadScopeScheduling):\n    def f(self, node):\n        self._pending_of(node)\n",
         "from xdist.scheduler import LoadScopeScheduling\n"
         "class S(LoadScopeScheduling):\n    def _reschedule(self, node):\n        pass\n",
-        "def pytest_sessionstart(session):\n    session.config._tmp_path_factory.getbasetemp()\n",
+        "def pytest_configure(pytest_config):\n    pytest_config._tmp_path_factory.getbasetemp()\n",
         "def on_post_build(config):\n    jupyter = config.plugins['x']\n"
         "    jupyter._used_cache_paths.add(1)\n",
         "from nbconvert.preprocessors import ExecutePreprocessor as E\nE._runs = 1\n",
