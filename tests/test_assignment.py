@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from pages import DOCS, LANGUAGES, ROOT
+from pages import DOCS, LANGUAGES
 
 ASSIGNMENT = {lang: DOCS / lang / "mlp-assignment.ipynb" for lang in LANGUAGES}
 SOLUTION = {lang: DOCS / lang / "mlp-assignment-solution.ipynb" for lang in LANGUAGES}
@@ -34,7 +34,6 @@ TODOS = {
     "todo-train-epoch": ["train_epoch"],
 }
 CHECKS = ["check-init-param", "check-forward", "check-func-eval", "check-train-epoch"]
-SHARED_MNIST = ROOT.parent / "shared" / "data" / "MNIST" / "raw"
 
 
 def code_cells(path: Path) -> dict[str, str]:

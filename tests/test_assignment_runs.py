@@ -5,11 +5,10 @@ slow runs with `test_assignment.py` and `test_quick_tour.py`)."""
 from __future__ import annotations
 
 import re
-import shutil
 
 import nbformat
 import pytest
-from test_assignment import SHARED_MNIST, SOLUTION, execute, printed, with_solutions
+from test_assignment import SOLUTION, execute, printed, with_solutions
 
 # --- Whole notebooks in a kernel (slow) -------------------------------------------------------
 
@@ -31,13 +30,8 @@ def test_the_assignment_with_the_solutions_put_in_runs():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not SHARED_MNIST.is_dir(), reason=f"real MNIST not found at {SHARED_MNIST}")
-def test_use_mnist_reads_the_files_where_they_are(tmp_path, monkeypatch):
-    raw = tmp_path / "MNIST" / "raw"
-    raw.mkdir(parents=True)
-    for path in sorted(SHARED_MNIST.glob("*.gz")):
-        shutil.copyfile(path, raw / path.name)
-    monkeypatch.setenv("DLNOTES_DATA_DIR", str(tmp_path))  # the kernel inherits it
+def test_use_mnist_reads_the_files_where_they_are(mnist_copy, monkeypatch):
+    monkeypatch.setenv("DLNOTES_DATA_DIR", str(mnist_copy))  # the kernel inherits it
     nb = nbformat.read(SOLUTION["en"], as_version=4)
     # The data cells up to the loaders: the MNIST path ends there (the rest is the digits' run).
     last = next(i for i, cell in enumerate(nb.cells) if cell.get("id") == "cell-08")

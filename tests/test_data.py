@@ -8,7 +8,6 @@ import hashlib
 import itertools
 import math
 import os
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -31,8 +30,6 @@ from dlnotes.data import (
     read_idx,
     write_idx,
 )
-
-SHARED_MNIST = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "MNIST" / "raw"
 
 
 class _Lazy:
@@ -348,16 +345,10 @@ class TestMnist:
             load_mnist("cifar10")
 
 
-@pytest.mark.skipif(not SHARED_MNIST.is_dir(), reason=f"real MNIST not found at {SHARED_MNIST}")
-def test_real_mnist(tmp_path, monkeypatch):
-    raw = tmp_path / "MNIST" / "raw"
-    raw.mkdir(parents=True)
-    # The shared folder is read-only: copy the bytes only (not the read-only mode bits), so
-    # torchvision can extract next to the copies.
-    for path in sorted(SHARED_MNIST.glob("*.gz")):
-        shutil.copyfile(path, raw / path.name)
+def test_real_mnist(mnist_copy, monkeypatch):
+    raw = mnist_copy / "MNIST" / "raw"
     monkeypatch.setattr(torchvision.datasets.MNIST, "mirrors", NO_NETWORK)
-    X, y = load_mnist("mnist", tmp_path, train=False, download=True)
+    X, y = load_mnist("mnist", mnist_copy, train=False, download=True)
     assert X.shape == (10000, 28, 28) and y.shape == (10000,)
     # The course's own IDX reader agrees with torchvision's.
     assert torch.equal(X, read_idx(raw / "t10k-images-idx3-ubyte.gz"))

@@ -1,11 +1,6 @@
-r"""Conditional probability and Bayes' theorem over a discrete set of hypotheses.
+"""Conditional probability and Bayes' theorem over a discrete set of hypotheses.
 
-- [`marginal`][dlnotes.bayes.marginal] and [`conditional`][dlnotes.bayes.conditional]:
-  $P(B)$ and $P(A \mid B) = P(A \cap B) / P(B)$ from a joint probability table.
-- [`posterior`][dlnotes.bayes.posterior] and [`log_posterior`][dlnotes.bayes.log_posterior]:
-  Bayes' theorem, in probabilities or in log space.
-- [`sequential_update`][dlnotes.bayes.sequential_update] and
-  [`diagnostic_posterior`][dlnotes.bayes.diagnostic_posterior]: one observation at a time.
+The functions are listed, and imported, in `dlnotes.bayes`.
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ from dlnotes.train.distributed import (
     wrap_model,
 )
 from dlnotes.train.early_stopping import EarlyStopping
-from dlnotes.train.folder import CheckpointFolder
+from dlnotes.train.folder import LAST, CheckpointFolder
 from dlnotes.train.history import History
 
 __all__ = ["evaluate", "fit", "train_one_epoch"]
@@ -170,12 +170,13 @@ def _progress_bar(total: int | None, epoch: int, num_epochs: int, enabled: bool)
 
 
 def _resume(
-    source: Path, folder: CheckpointFolder, model: torch.nn.Module,
+    resume: bool | str | Path, folder: CheckpointFolder, model: torch.nn.Module,
     optimizer: torch.optim.Optimizer, scheduler: Any, num_epochs: int, extra: dict[str, Any],
 ) -> tuple[History, int]:  # fmt: skip
-    """Restores a run from `source`; returns its history and the number of epochs done."""
-    checkpoint = folder.load_latest() if source == folder.path / "last.pt" else (
-        load_checkpoint(source))  # fmt: skip
+    """Restores a run (`resume=True`: the folder's newest checkpoint; else that file); returns
+    its history and the number of epochs done."""
+    source = folder.path / LAST if resume is True else Path(resume)
+    checkpoint = folder.load_latest() if resume is True else load_checkpoint(source)
     changed = sorted(k for k in {*extra, *checkpoint["extra"]}
                      if extra.get(k) != checkpoint["extra"].get(k))  # fmt: skip
     if changed:
@@ -336,8 +337,7 @@ def fit(
     with folder if folder is not None and main else contextlib.nullcontext():
         history, start = History(), 0
         if folder is not None and resume is not False:
-            source = folder.path / "last.pt" if resume is True else Path(resume)
-            history, start = _resume(source, folder, model, optimizer, scheduler, num_epochs,
+            history, start = _resume(resume, folder, model, optimizer, scheduler, num_epochs,
                                      extra)  # fmt: skip
         elif seed is not None:
             seed_everything(seed)
