@@ -35,7 +35,7 @@ from dlnotes.models import MLP, Linear, LinearRegression
 from dlnotes.tensor import describe, from_numpy, get_device, seed_everything, summarize, to_numpy
 
 try:
-    __version__ = version("dlnotes")
+    __version__ = version("dlnotes-course")
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0.0.0+unknown"
 
