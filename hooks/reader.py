@@ -9,7 +9,10 @@
 2. **Reader progress.** The same box holds the button that marks the chapter as done in the
    reader's browser (`docs/assets/javascripts/progress.js`, which also puts the marks in the
    navigation). The button's labels in the page's language come from here.
-3. **The lightbox only where there are figures.** mkdocs-glightbox adds its script and stylesheet
+3. **The package's release in every page's footer** (`overrides/partials/copyright.html`): the
+   version of the installed `dlnotes-course` and its project links, read from the distribution's
+   metadata (so from `pyproject.toml`, the one place they are written), as `config.extra.package`.
+4. **The lightbox only where there are figures.** mkdocs-glightbox adds its script and stylesheet
    to every page; a page whose content has no image it wrapped gets its documented
    `glightbox: false` meta, so that pages without figures stay light.
 """
@@ -68,12 +71,24 @@ def build_date() -> str:
     return datetime.date.today().isoformat()
 
 
+DISTRIBUTION = "dlnotes-course"
+
 _VERSIONS: dict[str, str] = {}
+
+
+def package_release() -> dict:
+    """The installed package's name, version and project links (`[project.urls]`), by label."""
+    metadata = importlib.metadata.metadata(DISTRIBUTION)
+    urls = dict(
+        entry.split(", ", 1) for entry in metadata.get_all("Project-URL") or () if ", " in entry
+    )
+    return {"name": metadata["Name"], "version": metadata["Version"], "urls": urls}
 
 
 def on_config(config):
     _VERSIONS.clear()
     _VERSIONS.update(torch=torch_version(), python=platform.python_version(), date=build_date())
+    config.extra["package"] = package_release()
     return config
 
 

@@ -710,3 +710,75 @@ def test_figure_opens_larger_on_click(browser: Browser, base_url: str, lang: str
         assert not problems, "\n".join(problems)
     finally:
         context.close()
+
+
+# --- Published under a sub-path --------------------------------------------------------------------
+
+# GitHub Pages serves a project's site under /<repository>/ (mkdocs.yml's site_url).
+SUB_PATH = "/dlnotes/"
+SUB_PATH_PAGES = ["index.html", "tensor-basics.html", "en/tensor-basics.html", "quick-tour.html"]
+# Material's header is sticky: true only once the site's stylesheet has loaded.
+STYLED = "() => getComputedStyle(document.querySelector('.md-header')).position === 'sticky'"
+
+
+class PagesHandler(QuietHandler):
+    """Serves files as GitHub Pages does a project site: a missing one gets the site's 404.html
+    (with status 404), whatever the depth of the address asked for."""
+
+    not_found: bytes = b""
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None):
+        if code != 404 or not self.not_found:
+            return super().send_error(code, message, explain)
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(self.not_found)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(self.not_found)
+        return None
+
+
+@pytest.fixture(scope="module")
+def sub_path_url(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The site served under SUB_PATH (a link to it in an otherwise empty folder)."""
+    root = tmp_path_factory.mktemp("pages")
+    (root / SUB_PATH.strip("/")).symlink_to(site, target_is_directory=True)
+    handler = type("Handler", (PagesHandler,), {"not_found": (site / "404.html").read_bytes()})
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(handler, directory=str(root))
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}{SUB_PATH}"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_site_works_under_a_sub_path(browser: Browser, sub_path_url: str) -> None:
+    """Pages, their assets and links, and the 404 page deep under the sub-path, as on GitHub
+    Pages: every request answered, every page styled, the 404 page's links leading home."""
+    context, tab, watch = new_tab(browser)
+    failed: list[str] = []
+    tab.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    try:
+        for path in SUB_PATH_PAGES:
+            tab.goto(sub_path_url + path, wait_until="load")
+            assert tab.evaluate(STYLED), f"{path}: the site's stylesheet did not load"
+            lang = "en" if path.startswith("en/") else DEFAULT
+            problems = inspect_page(tab, path.removeprefix("en/").removesuffix(".html"), lang)
+            assert not problems, (path, problems)
+        missing = sub_path_url + "no/such/chapter.html"
+        response = tab.goto(missing, wait_until="load")
+        assert response is not None and response.status == 404
+        assert tab.evaluate(STYLED), "the 404 page's stylesheet did not load"
+        assert failed == [f"404 {missing}"], failed
+        follow(tab, tab.locator("a.md-header__button.md-logo"))
+        assert tab.url in (sub_path_url, sub_path_url + "index.html"), tab.url
+        assert tab.evaluate(STYLED)
+        # The browser reports the 404 status of the missing page itself; nothing else.
+        problems = [p for p in watch.take() if f"(Not Found) ({missing})" not in p]
+        assert problems == [], "\n".join(problems)
+    finally:
+        context.close()

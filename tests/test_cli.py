@@ -16,8 +16,25 @@ from dlnotes.cli import main
 def test_info_prints_versions(capsys):
     assert main(["info", "--device", "cpu"]) == 0
     out = capsys.readouterr().out
-    assert f"dlnotes          {dlnotes.__version__}" in out
+    assert f"dlnotes-course   {dlnotes.__version__}" in out
     assert "selected device  cpu" in out
+
+
+def test_info_warns_when_the_other_dlnotes_is_installed(capsys, monkeypatch):
+    """`dlnotes` on PyPI is another project that installs a module of the same name."""
+    import importlib.metadata
+
+    both = {"dlnotes": ["dlnotes-course", "dlnotes"], "torch": ["torch"]}
+    monkeypatch.setattr(importlib.metadata, "packages_distributions", lambda: both)
+    assert main(["info", "--device", "cpu"]) == 0
+    err = capsys.readouterr().err
+    assert "the distribution 'dlnotes' is installed too" in err
+    assert "pip uninstall dlnotes" in err
+    monkeypatch.setattr(
+        importlib.metadata, "packages_distributions", lambda: {"dlnotes": ["dlnotes_course"]}
+    )
+    assert main(["info", "--device", "cpu"]) == 0
+    assert capsys.readouterr().err == ""
 
 
 def test_info_bad_device_is_a_clear_error(capsys):
@@ -29,7 +46,7 @@ def test_version(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["--version"])
     assert exc.value.code == 0
-    assert capsys.readouterr().out.strip() == f"dlnotes {dlnotes.__version__}"
+    assert capsys.readouterr().out.strip() == f"dlnotes (dlnotes-course) {dlnotes.__version__}"
 
 
 def test_no_command_prints_help(capsys):
@@ -41,7 +58,7 @@ def test_console_script_and_module_entry_points():
     result = subprocess.run(
         [sys.executable, "-m", "dlnotes", "--version"], capture_output=True, text=True, check=True
     )
-    assert result.stdout.strip() == f"dlnotes {dlnotes.__version__}"
+    assert result.stdout.strip() == f"dlnotes (dlnotes-course) {dlnotes.__version__}"
 
 
 # --- dlnotes train ------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 `dlnotes info` prints the versions and devices a bug report needs; `dlnotes train` trains an MLP
 classifier (on the embedded digits by default, in seconds); `dlnotes --version` prints the package
-version. Each sub-command maps its flags onto the package's functions, so anything the
+version (the package is installed as `dlnotes-course` and imported as `dlnotes`). Each sub-command maps its flags onto the package's functions, so anything the
 command line does can also be done from Python. `torchrun --nproc-per-node 2 -m dlnotes train`
 trains on two processes, splitting each batch between them (see `dlnotes.train.distributed`).
 """
@@ -25,6 +25,20 @@ if TYPE_CHECKING:
 __all__ = ["build_parser", "main"]
 
 
+DISTRIBUTION = "dlnotes-course"
+
+
+def _other_distributions() -> list[str]:
+    """Other installed distributions that also provide the `dlnotes` import name.
+
+    `dlnotes` on PyPI is an unrelated project whose files would overwrite this package's.
+    """
+    from importlib.metadata import packages_distributions
+
+    found = packages_distributions().get("dlnotes", [])
+    return sorted({name for name in found if name.lower().replace("_", "-") != DISTRIBUTION})
+
+
 def _info(args: argparse.Namespace) -> int:
     import numpy as np
     import torch
@@ -38,7 +52,7 @@ def _info(args: argparse.Namespace) -> int:
         return 2
     mps = getattr(torch.backends, "mps", None)
     rows = [
-        ("dlnotes", dlnotes.__version__),
+        (DISTRIBUTION, dlnotes.__version__),
         ("python", platform.python_version()),
         ("platform", platform.platform()),
         ("torch", torch.__version__),
@@ -52,6 +66,13 @@ def _info(args: argparse.Namespace) -> int:
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
         print(f"{key:<{width}}  {value}")
+    for other in _other_distributions():
+        print(
+            f"dlnotes: warning: the distribution {other!r} is installed too and also provides the "
+            f"module 'dlnotes' (it is another project); uninstall it (pip uninstall {other}), "
+            f"then reinstall {DISTRIBUTION}",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -249,7 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="dlnotes",
         description="Companion tools for the dlnotes deep-learning course.",
     )
-    parser.add_argument("--version", action="version", version=f"dlnotes {dlnotes.__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"dlnotes ({DISTRIBUTION}) {dlnotes.__version__}"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     info = sub.add_parser("info", help="print versions and available devices")
     info.add_argument(
