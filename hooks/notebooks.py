@@ -23,8 +23,13 @@ through MkDocs' public file and page events and nbconvert's public API only:
    MkDocs does for Markdown pages (mkdocs-jupyter renders Markdown cells without MkDocs' link
    rewriting).
 5. The notebook's download link (next to the page) is made relative, for `file://`.
+6. Every notebook starts its code with the cell that installs the package when it is missing,
+   naming the version that made its outputs (`page_to_notebook.install_cell`, shared with the
+   lesson pages' notebooks): added here to what runs, to the page and to the download, so the
+   notebooks in `docs/` name no version.
 
-A notebook matching mkdocs-jupyter's `execute_ignore` is shown as stored, unexecuted.
+A notebook matching mkdocs-jupyter's `execute_ignore` is shown unexecuted: a copy with the install
+cell, no outputs.
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.toc import get_toc
+from page_to_notebook import package_version, with_install_cell
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNNER = Path(__file__).resolve().parent / "run_notebook.py"
@@ -222,7 +228,18 @@ def runs() -> NotebookRuns:
 
 # --- The build's events -------------------------------------------------------------------------
 
-_PAGES: dict[str, tuple[Path, Path, str]] = {}  # src_uri -> (source, executed copy, run key)
+# src_uri -> (source, the copy the page shows, its run's key: None for a notebook not executed)
+_PAGES: dict[str, tuple[Path, Path, str | None]] = {}
+_VERSION: dict[str, str] = {}
+
+
+def read_notebook(path: Path, language: str):
+    """A notebook of `docs/` as the reader gets it: the install cell first among its code."""
+    import nbformat
+
+    if "package" not in _VERSION:
+        _VERSION["package"] = package_version()
+    return with_install_cell(nbformat.read(path, as_version=4), language, _VERSION["package"])
 
 
 def _languages_folder(config) -> Path:
@@ -237,31 +254,33 @@ def pages_folder(config) -> Path:
 
 def on_config(config):
     runs()  # with the cache off, before hooks/languages.py starts the other languages' builds
+    _VERSION["package"] = package_version()
     return config
 
 
 def on_pre_build(config) -> None:
     """Starts every notebook of every language (a run already done or under way is not repeated)."""
-    import nbformat
-
     _PAGES.clear()
     salt = code_fingerprint()
     here = Path(config.docs_dir)
     # This language's notebooks first; then the others' (`extra.alternate`, hooks/languages.py).
-    others = [_languages_folder(config) / a["lang"] for a in config.extra.get("alternate") or ()]
-    folders = [here, *(f for f in others if f.is_dir())]
+    folders = {here: config.theme["language"]}
+    for alt in config.extra.get("alternate") or ():
+        folder = _languages_folder(config) / alt["lang"]
+        if folder.is_dir():
+            folders.setdefault(folder, alt["lang"])
     jupyter = config.plugins.get("mkdocs-jupyter")
     ignored = (jupyter.config["execute_ignore"] if jupyter is not None else None) or ()
     seen = set()
-    for folder in folders:
+    for folder, language in folders.items():
         for path in sorted(folder.rglob("*.ipynb")):
             if path in seen or ".ipynb_checkpoints" in path.parts:
                 continue
             seen.add(path)
-            if any(path.match(pattern) for pattern in ignored):
-                continue  # shown unexecuted: mkdocs-jupyter renders the file itself
-            nb = nbformat.read(path, as_version=4)
-            key = runs().start(nb, path.name, str(_languages_folder(config)), salt=salt)
+            key = None  # shown unexecuted
+            if not any(path.match(pattern) for pattern in ignored):
+                nb = read_notebook(path, language)
+                key = runs().start(nb, path.name, str(_languages_folder(config)), salt=salt)
             if folder == here:
                 src_uri = path.relative_to(here).as_posix()
                 copy_path = pages_folder(config) / src_uri
@@ -293,12 +312,13 @@ def on_pre_page(page, config, files):
     import nbformat
 
     source, copy_path, key = entry
-    try:
-        executed = runs().result(key)
-    except RuntimeError as error:
-        raise PluginError(str(error)) from None
-    nb = nbformat.read(source, as_version=4)
-    copy_outputs(executed, nb)
+    nb = read_notebook(source, config.theme["language"])
+    if key is not None:
+        try:
+            executed = runs().result(key)
+        except RuntimeError as error:
+            raise PluginError(str(error)) from None
+        copy_outputs(executed, nb)
     copy_path.parent.mkdir(parents=True, exist_ok=True)
     partial = copy_path.with_name(f".{copy_path.name}.{os.getpid()}.partial")
     nbformat.write(nb, partial)

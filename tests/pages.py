@@ -17,11 +17,20 @@ LANGUAGES = ("ko", "en")
 
 
 def import_file(path: Path, name: str) -> ModuleType:
-    """Imports a Python file that is not in a package (a MkDocs hook, a tool) under `name`."""
+    """Imports a Python file that is not in a package (a MkDocs hook, a tool) under `name`.
+
+    As MkDocs does for a hook, the file's folder is on `sys.path` while it runs, so that a hook
+    can import the modules beside it.
+    """
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
+    saved = sys.path.copy()
+    sys.path.insert(0, str(Path(path).parent))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path[:] = saved
     return module
 
 

@@ -1,0 +1,514 @@
+"""A lesson page as a Jupyter notebook, and the cell every downloadable notebook starts with.
+
+Not a hook itself: `page_notebooks.py` (the lesson pages) and `notebooks.py` (the hand-written
+notebooks) import it, and so do the tests. Pure functions of their inputs; MkDocs is not needed.
+
+`page_to_notebook(markdown, language)` reads a page the way the page tests do (sybil) and writes:
+
+- a code cell for every ```` ```python ```` block, in page order, those inside admonitions and tabs
+  included; `<!-- invisible-code-block: python ... -->` setup as a cell whose source is hidden
+  (`jupyter.source_hidden`, tag `setup`); a block that starts with `>>>` as one cell per example;
+- what the page shows a block printing (an ```` ```output ```` block, a doctest's expected text)
+  as that cell's output, so the notebook opens showing what running it gives;
+- the prose as Markdown cells, with MkDocs-only syntax made readable in Jupyter: admonitions as
+  quotes with a bold title (`<details>` when collapsed, their code cells folded too), tabs as
+  bold titles, heading ids `{ #id }` as anchors, other attribute lists removed, figures embedded
+  as cell attachments, links to the site's pages and API made absolute or reduced to their text;
+- `install_cell` first among the code cells.
+
+Math (`$...$`, `$$...$$`) and ```` ```mermaid ```` diagrams stay as written: Jupyter renders both.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import doctest
+import importlib.metadata
+import mimetypes
+import posixpath
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import nbformat
+
+DISTRIBUTION = "dlnotes-course"
+INSTALL_COMMENT = {
+    "ko": "# 이 노트북에는 {name} {version}이 필요합니다(출력은 이 버전으로 만들었습니다). "
+    "없으면 설치합니다.",
+    "en": "# This notebook needs {name} {version} (the version its outputs come from); "
+    "installs it if missing.",
+}
+INSTALL_CELL_ID = "install-package"
+KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
+
+
+# --- The install cell ---------------------------------------------------------------------------
+
+
+def package_version() -> str:
+    """The installed version of the course's package (pyproject.toml is its one source)."""
+    try:
+        return importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        raise RuntimeError(
+            f"{DISTRIBUTION} is not installed in this environment, so the notebooks cannot say "
+            "which version they need: install the project first (pip install -e .)"
+        ) from None
+
+
+def install_source(language: str, version: str) -> str:
+    """The code of the install cell: the comment in the notebook's language, the same code."""
+    if language not in INSTALL_COMMENT:
+        raise ValueError(f"No install comment for language {language!r}: {sorted(INSTALL_COMMENT)}")
+    if not re.fullmatch(r"[0-9A-Za-z.+!-]+", version):
+        raise ValueError(f"Invalid version for {DISTRIBUTION}: {version!r}")
+    comment = INSTALL_COMMENT[language].format(name=DISTRIBUTION, version=version)
+    return "\n".join(
+        [
+            comment,
+            "import importlib.metadata",
+            "",
+            "try:",
+            f'    importlib.metadata.version("{DISTRIBUTION}")',
+            "except importlib.metadata.PackageNotFoundError:",
+            f"    %pip install {DISTRIBUTION}=={version}",
+        ]
+    )
+
+
+def install_cell(language: str, version: str) -> nbformat.NotebookNode:
+    """A code cell that installs the package when it is missing, naming the version it needs."""
+    cell = nbformat.v4.new_code_cell(install_source(language, version))
+    cell.id = INSTALL_CELL_ID
+    return cell
+
+
+def with_install_cell(nb: nbformat.NotebookNode, language: str, version: str):
+    """Puts the install cell before the notebook's first code cell (in place); returns `nb`."""
+    if any(cell.get("id") == INSTALL_CELL_ID for cell in nb.cells):
+        raise ValueError(f"the notebook already has a cell with id {INSTALL_CELL_ID!r}")
+    first = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), len(nb.cells))
+    nb.cells.insert(first, install_cell(language, version))
+    return nb
+
+
+# --- Reading a page ------------------------------------------------------------------------------
+
+
+@dataclass
+class Prose:
+    lines: list[str]
+
+
+@dataclass
+class Fence:
+    info: str
+    lines: list[str]
+
+
+@dataclass
+class Code:
+    """A Python block that runs: shown (```python) or hidden (an invisible code block)."""
+
+    source: str
+    hidden: bool = False
+    skipped: bool = False
+
+
+@dataclass
+class Box:
+    """An admonition (`!!!`, `???` collapsed, `???+` open) or a tab (`=== "title"`)."""
+
+    kind: str
+    title: str
+    collapsed: bool
+    children: list = field(default_factory=list)
+
+
+FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+BOX = re.compile(
+    r'^(?:(?P<marker>!!!|\?\?\?\+?)\s+(?P<kind>[\w-]+)(?:\s+"(?P<title>[^"]*)")?'
+    r'|(?P<tab>===\+?)\s+"(?P<tab_title>[^"]*)")\s*$'
+)
+INVISIBLE = re.compile(r"^\s*<!--+\s*(?:;\s*)?(?:invisible-)?code(?:-block)?:?\s*(?P<lang>\S+)\s*$")
+COMMENT_START = re.compile(r"^\s*<!--")
+SKIP = re.compile(r"^\s*<!--+\s*skip:\s*(?P<what>next|start|end)\b.*-->\s*$")
+
+
+def _dedent(lines: list[str], width: int) -> list[str]:
+    return [line[width:] if line[:width].strip() == "" else line.lstrip() for line in lines]
+
+
+def parse(lines: list[str]) -> list:
+    """The page's blocks, boxes holding their (de-indented) content."""
+    blocks: list = []
+    prose: list[str] = []
+    skip_next = skipping = False
+
+    def flush() -> None:
+        if any(line.strip() for line in prose):
+            blocks.append(Prose(prose.copy()))
+        prose.clear()
+
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        fence, box = FENCE.match(line), BOX.match(line)
+        if fence:
+            flush()
+            indent, mark = len(fence["indent"]), fence["fence"]
+            end = i + 1
+            while end < len(lines):
+                closing = FENCE.match(lines[end])
+                if (
+                    closing
+                    and closing["fence"][0] == mark[0]
+                    and len(closing["fence"]) >= len(mark)
+                    and not closing["info"].strip()
+                ):
+                    break
+                end += 1
+            body = _dedent(lines[i + 1 : end], indent)
+            info = fence["info"].strip()
+            if info == "python":
+                blocks.append(Code("\n".join(body), skipped=skip_next or skipping))
+                skip_next = False
+            else:
+                blocks.append(Fence(info, body))
+            i = end + 1
+        elif box:
+            flush()
+            end = i + 1
+            while end < len(lines) and (not lines[end].strip() or lines[end].startswith("    ")):
+                end += 1
+            while end > i + 1 and not lines[end - 1].strip():
+                end -= 1  # trailing blank lines belong to what follows
+            if box["tab"]:
+                kind, title, collapsed = "tab", box["tab_title"], False
+            else:
+                kind, collapsed = box["kind"], box["marker"] == "???"
+                title = box["title"] if box["title"] is not None else kind.capitalize()
+            blocks.append(Box(kind, title, collapsed, parse(_dedent(lines[i + 1 : end], 4))))
+            i = end
+        elif INVISIBLE.match(line):
+            flush()
+            end = i + 1
+            while end < len(lines) and not lines[end].strip().startswith("--"):
+                end += 1
+            if INVISIBLE.match(line)["lang"] == "python":
+                body = "\n".join(_dedent(lines[i + 1 : end], len(line) - len(line.lstrip())))
+                blocks.append(Code(body, hidden=True, skipped=skip_next or skipping))
+                skip_next = False
+            i = end + 1
+        elif COMMENT_START.match(line):
+            # Other HTML comments are not shown on the page; sybil's skip markers among them.
+            flush()
+            end = i
+            while end < len(lines) and "-->" not in lines[end]:
+                end += 1
+            skip = SKIP.match(line)
+            if skip:
+                skip_next = skip["what"] == "next"
+                skipping = {"start": True, "end": False}.get(skip["what"], skipping)
+            i = end + 1
+        else:
+            prose.append(line)
+            i += 1
+    flush()
+    return blocks
+
+
+# --- Prose for Jupyter --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Targets:
+    """How a notebook reaches what its page links to, given by the site (None: not reachable).
+
+    page_url: a page-relative link (`tensor-basics.md#x`, `quick-tour.ipynb`) -> an absolute URL.
+    api_url: an API identifier (`dlnotes.losses.cross_entropy`) -> an absolute URL.
+    image: a page-relative image path -> its bytes, to embed.
+    """
+
+    page_url: Callable[[str], str | None] = lambda target: None
+    api_url: Callable[[str], str | None] = lambda identifier: None
+    image: Callable[[str], bytes | None] = lambda target: None
+
+
+# Spans that are left as they are: code, display math, inline math.
+PROTECTED = re.compile(
+    r"(?P<code>(`+)(?:(?!\2).)+?\2)|(?P<display>\$\$.+?\$\$)|(?P<inline>(?<![\\$])\$[^$\n]+?(?<!\\)\$)",
+    re.S,
+)
+HEADING_ATTRS = re.compile(
+    r"^(?P<heading>#{1,6}[ \t].*?)[ \t]*\{:?[ \t]*(?P<attrs>[^}\n]*)\}[ \t]*$", re.M
+)
+ATTR = r"(?:[.#][A-Za-z_][\w-]*|[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s}]+))"
+ATTR_LIST = re.compile(rf"[ \t]*(?<!\\)\{{:?[ \t]*{ATTR}(?:[ \t]+{ATTR})*[ \t]*\}}")
+IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<target>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
+LINK = re.compile(
+    r"(?<!!)\[(?P<text>(?:[^\[\]]|\[[^\]]*\])+)\]\((?P<target>[^)\s]+)(?P<title>\s+\"[^\"]*\")?\)"
+)
+AUTOREF = re.compile(r"\[(?P<text>[^\[\]]+)\]\[(?P<identifier>[\w.]*)\]")
+IDENTIFIER = re.compile(r"[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+")
+
+
+def _is_absolute(target: str) -> bool:
+    return bool(re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I)) or target.startswith("/")
+
+
+@dataclass
+class Markdown:
+    """Markdown text with its attachments (figures), on its way to one Markdown cell."""
+
+    text: str
+    attachments: dict = field(default_factory=dict)
+
+
+def prose_to_markdown(text: str, targets: Targets) -> Markdown:
+    """Page prose as Jupyter Markdown (see the module's docstring)."""
+    attachments: dict = {}
+    # Code spans and math are set aside, so that nothing in them is taken for a link.
+    kept: list[str] = []
+
+    def keep(match: re.Match) -> str:
+        kept.append(match[0])
+        return f"\0{len(kept) - 1}\0"
+
+    def restore(part: str) -> str:
+        return re.sub(r"\0(\d+)\0", lambda m: kept[int(m[1])], part)
+
+    def heading(match: re.Match) -> str:
+        ids = re.findall(r"#([\w-]+)", match["attrs"])
+        anchors = "".join(f'<a id="{i}"></a>' for i in ids)
+        return f"{match['heading']} {anchors}".rstrip()
+
+    def image(match: re.Match) -> str:
+        target = match["target"]
+        data = None if _is_absolute(target) else targets.image(target)
+        if data is None:
+            return match[0]
+        name = posixpath.basename(target.split("#")[0].split("?")[0])
+        mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        attachments[name] = {mime: base64.b64encode(data).decode("ascii")}
+        return f"![{match['alt']}](attachment:{name})"
+
+    def link(match: re.Match) -> str:
+        target = match["target"]
+        if _is_absolute(target) or target.startswith("#"):
+            return match[0]
+        url = targets.page_url(target)
+        return match["text"] if url is None else f"[{match['text']}]({url}{match['title'] or ''})"
+
+    def autoref(match: re.Match) -> str:
+        identifier = match["identifier"] or restore(match["text"]).strip("` ")
+        if not IDENTIFIER.fullmatch(identifier):
+            return match[0]  # an ordinary reference link, or text in brackets
+        url = targets.api_url(identifier)
+        return match["text"] if url is None else f"[{match['text']}]({url})"
+
+    text = HEADING_ATTRS.sub(heading, text)
+    text = PROTECTED.sub(keep, text)
+    text = ATTR_LIST.sub("", text)
+    text = IMAGE.sub(image, text)
+    text = LINK.sub(link, text)
+    text = AUTOREF.sub(autoref, text)
+    return Markdown(restore(text), attachments)
+
+
+# --- Blocks to cells ---------------------------------------------------------------------------
+
+
+def _strip_blank(lines: list[str]) -> list[str]:
+    while lines and not lines[0].strip():
+        lines = lines[1:]
+    while lines and not lines[-1].strip():
+        lines = lines[:-1]
+    return lines
+
+
+def _doctest_cells(source: str) -> list[tuple[str, str, bool]]:
+    """(code, expected output, is the value of an expression) for each `>>>` example."""
+    examples = doctest.DocTestParser().get_examples(source)
+    cells = []
+    for example in examples:
+        code = example.source.rstrip("\n")
+        try:
+            body = ast.parse(code).body
+        except SyntaxError:
+            body = []
+        last = body[-1] if body else None
+        is_value = isinstance(last, ast.Expr) and not (
+            isinstance(last.value, ast.Call)
+            and isinstance(last.value.func, ast.Name)
+            and last.value.func.id == "print"
+        )
+        cells.append((code, example.want, is_value))
+    return cells
+
+
+CONTINUED = {"ko": "이어서", "en": "continued"}
+
+
+class _Cells:
+    """Markdown pieces and code cells in page order; a box's own, inside its parent's."""
+
+    def __init__(self, language: str, parent: _Cells | None = None) -> None:
+        self.language = language
+        self.parent = parent
+        self.items: list = []
+
+    def markdown(self, text: str) -> None:
+        self.items.append(Markdown(text))
+
+    def code(self, source: str, metadata: dict, output: str | None = None, value=False) -> None:
+        cell = nbformat.v4.new_code_cell(source, metadata=metadata)
+        if output is not None:
+            _attach(cell, output, value)
+        self.items.append(cell)
+
+    def last_code(self):
+        """The last code cell so far, looking out of boxes."""
+        for item in reversed(self.items):
+            if not isinstance(item, Markdown):
+                return item
+        return self.parent.last_code() if self.parent else None
+
+
+def _attach(cell, output: str, value: bool) -> None:
+    """The output the page shows for `cell`: a printed text, or an expression's value."""
+    if value:
+        data = {"text/plain": output.rstrip("\n")}
+        cell.outputs.append(nbformat.v4.new_output("execute_result", data=data))
+    else:
+        text = output if output.endswith("\n") else output + "\n"
+        cell.outputs.append(nbformat.v4.new_output("stream", name="stdout", text=text))
+
+
+def _convert(blocks: list, cells: _Cells, folded: bool) -> None:
+    for block in blocks:
+        if isinstance(block, Prose):
+            cells.markdown("\n".join(_strip_blank(block.lines)))
+        elif isinstance(block, Fence):
+            if block.info == "output":
+                cell = cells.last_code()
+                if cell is None or cell.outputs:
+                    raise ValueError(
+                        "an ```output block must follow a ```python block (one each): "
+                        + " / ".join(_strip_blank(block.lines))[:200]
+                    )
+                _attach(cell, "\n".join(_strip_blank(block.lines)), value=False)
+            else:
+                cells.markdown(f"```{block.info}\n" + "\n".join(block.lines) + "\n```")
+        elif isinstance(block, Code):
+            if block.skipped:  # not run on the page either: shown, not run
+                if not block.hidden:
+                    cells.markdown(f"```python\n{block.source}\n```")
+                continue
+            metadata: dict = {}
+            if block.hidden:
+                metadata = {"jupyter": {"source_hidden": True}, "tags": ["setup"]}
+            elif folded:  # in a collapsed box: folded like the box
+                metadata = {"jupyter": {"source_hidden": True, "outputs_hidden": True}}
+            if block.source.lstrip().startswith(">>>"):
+                for code, want, value in _doctest_cells(block.source):
+                    cells.code(code, metadata, want or None, value)
+            else:
+                cells.code(block.source, metadata)
+        elif isinstance(block, Box):
+            inner = _Cells(cells.language, parent=cells)
+            _convert(block.children, inner, folded or block.collapsed)
+            _wrap(block, inner.items, cells)
+
+
+def _wrap(box: Box, items: list, cells: _Cells) -> None:
+    """The box's Markdown pieces inside its quote or `<details>`, its title on the first; code
+    cells cannot be inside a Markdown cell, so a box that holds code is split around them."""
+    runs: list = []
+    for item in items:
+        if isinstance(item, Markdown):
+            if runs and isinstance(runs[-1], list):
+                runs[-1].append(item.text)
+            else:
+                runs.append([item.text])
+        else:
+            runs.append(item)
+    if not runs or not isinstance(runs[0], list):
+        runs.insert(0, [])
+    for number, run in enumerate(runs):
+        if not isinstance(run, list):
+            cells.items.append(run)
+            continue
+        body = "\n\n".join(t for t in run if t.strip())
+        if box.collapsed:
+            title = box.title if number == 0 else f"{box.title} ({CONTINUED[cells.language]})"
+            text = f"<details>\n<summary>{title}</summary>\n\n{body}\n\n</details>"
+        else:
+            title = f"**{box.title}**" if number == 0 and box.title else ""
+            text = "\n\n".join(t for t in (title, body) if t)
+            if box.kind != "tab":
+                text = f"<blockquote>\n\n{text}\n\n</blockquote>"
+        cells.markdown(text)
+
+
+def page_to_notebook(
+    markdown: str, language: str, *, version: str | None = None, targets: Targets | None = None
+) -> nbformat.NotebookNode:
+    """A lesson page as a notebook (see the module's docstring).
+
+    Args:
+        markdown: The page's Markdown source.
+        language: The page's language (`ko`, `en`): the install cell's comment.
+        version: The package version the install cell names; the installed one by default.
+        targets: Where the page's links, API references and figures lead; by default links
+            become their text and figures keep their relative path.
+
+    Raises:
+        ValueError: If the page's blocks do not make a notebook (an output block with no Python
+            block before it, an unknown language).
+    """
+    if language not in INSTALL_COMMENT:
+        raise ValueError(f"Unknown language {language!r}: one of {sorted(INSTALL_COMMENT)}")
+    targets = targets or Targets()
+    cells = _Cells(language)
+    _convert(parse(markdown.splitlines()), cells, folded=False)
+    metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
+    nb = nbformat.v4.new_notebook(metadata=metadata)
+    pending: list[str] = []
+    for item in cells.items:
+        if isinstance(item, Markdown):
+            if item.text.strip():
+                pending.append(item.text)
+            continue
+        if pending:
+            nb.cells.append(_markdown_cell("\n\n".join(pending), targets))
+            pending = []
+        nb.cells.append(item)
+    if pending:
+        nb.cells.append(_markdown_cell("\n\n".join(pending), targets))
+    with_install_cell(nb, language, version or package_version())
+    for number, cell in enumerate(nb.cells, 1):
+        if cell.get("id") != INSTALL_CELL_ID:
+            cell.id = f"cell-{number:02d}"
+    nbformat.validate(nb)
+    return nb
+
+
+def _markdown_cell(text: str, targets: Targets) -> nbformat.NotebookNode:
+    """One Markdown cell; prose outside fenced blocks is made readable in Jupyter."""
+    parts, attachments = [], {}
+    # Fenced blocks (mermaid, text) are kept as written; the rest is prose.
+    pieces = re.split(r"(^```[^\n]*\n.*?^```$)", text, flags=re.S | re.M)
+    for index, piece in enumerate(pieces):
+        if index % 2:
+            parts.append(piece)
+        else:
+            converted = prose_to_markdown(piece, targets)
+            parts.append(converted.text)
+            attachments.update(converted.attachments)
+    cell = nbformat.v4.new_markdown_cell("".join(parts))
+    if attachments:
+        cell.attachments = attachments
+    return cell
