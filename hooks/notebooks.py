@@ -24,8 +24,8 @@ through MkDocs' public file and page events and nbconvert's public API only:
    rewriting).
 5. The notebook's download link (next to the page) is made relative, for `file://`.
 6. Every notebook starts its code with the cell that installs the package when it is missing,
-   naming the version that made its outputs (`page_to_notebook.install_cell`, shared with the
-   lesson pages' notebooks): added here to what runs, to the page and to the download, so the
+   naming the version that made its outputs (`install_cell.py`, shared with the lesson pages'
+   notebooks): added here to what runs, to the page and to the download, so the
    notebooks in `docs/` name no version.
 
 A notebook matching mkdocs-jupyter's `execute_ignore` is shown unexecuted: a copy with the install
@@ -51,11 +51,11 @@ import tokenize
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+from install_cell import package_version, with_install_cell
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.toc import get_toc
-from page_to_notebook import package_version, with_install_cell
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNNER = Path(__file__).resolve().parent / "run_notebook.py"

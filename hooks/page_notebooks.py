@@ -21,9 +21,11 @@ import posixpath
 from urllib.parse import urljoin
 
 import nbformat
+from install_cell import package_version
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
-from page_to_notebook import Targets, package_version, page_to_notebook
+from notebook_markdown import Targets
+from page_to_notebook import page_to_notebook
 from reader import is_chapter
 
 _NOTEBOOKS: dict[str, File] = {}  # a chapter's src_uri -> its notebook

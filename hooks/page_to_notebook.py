@@ -1,98 +1,34 @@
-"""A lesson page as a Jupyter notebook, and the cell every downloadable notebook starts with.
+"""A lesson page as a Jupyter notebook.
 
-Not a hook itself: `page_notebooks.py` (the lesson pages) and `notebooks.py` (the hand-written
-notebooks) import it, and so do the tests. Pure functions of their inputs; MkDocs is not needed.
+Not a hook itself: `page_notebooks.py` calls it when the site is built, and the tests call it.
+A pure function of its inputs; MkDocs is not needed.
 
 `page_to_notebook(markdown, language)` reads a page the way the page tests do (sybil) and writes:
 
 - a code cell for every ```` ```python ```` block, in page order, those inside admonitions and tabs
   included; `<!-- invisible-code-block: python ... -->` setup as a cell whose source is hidden
   (`jupyter.source_hidden`, tag `setup`); a block that starts with `>>>` as one cell per example;
+  a block the page skips (`<!-- skip: next -->`) as shown code that does not run;
 - what the page shows a block printing (an ```` ```output ```` block, a doctest's expected text)
   as that cell's output, so the notebook opens showing what running it gives;
-- the prose as Markdown cells, with MkDocs-only syntax made readable in Jupyter: admonitions as
-  quotes with a bold title (`<details>` when collapsed, their code cells folded too), tabs as
-  bold titles, heading ids `{ #id }` as anchors, other attribute lists removed, figures embedded
-  as cell attachments, links to the site's pages and API made absolute or reduced to their text;
-- `install_cell` first among the code cells.
-
-Math (`$...$`, `$$...$$`) and ```` ```mermaid ```` diagrams stay as written: Jupyter renders both.
+- the prose as Markdown cells: admonitions as quotes with a bold title (`<details>` when
+  collapsed, and their code cells folded too), tabs as bold titles, the rest as
+  `notebook_markdown.py` makes it (anchors, links, embedded figures);
+- the install cell (`install_cell.py`) first among the code cells.
 """
 
 from __future__ import annotations
 
 import ast
-import base64
 import doctest
-import importlib.metadata
-import mimetypes
-import posixpath
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import nbformat
+from install_cell import INSTALL_CELL_ID, INSTALL_COMMENT, package_version, with_install_cell
+from notebook_markdown import Markdown, Targets, markdown_cell
 
-DISTRIBUTION = "dlnotes-course"
-INSTALL_COMMENT = {
-    "ko": "# 이 노트북에는 {name} {version}이 필요합니다(출력은 이 버전으로 만들었습니다). "
-    "없으면 설치합니다.",
-    "en": "# This notebook needs {name} {version} (the version its outputs come from); "
-    "installs it if missing.",
-}
-INSTALL_CELL_ID = "install-package"
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
-
-
-# --- The install cell ---------------------------------------------------------------------------
-
-
-def package_version() -> str:
-    """The installed version of the course's package (pyproject.toml is its one source)."""
-    try:
-        return importlib.metadata.version(DISTRIBUTION)
-    except importlib.metadata.PackageNotFoundError:
-        raise RuntimeError(
-            f"{DISTRIBUTION} is not installed in this environment, so the notebooks cannot say "
-            "which version they need: install the project first (pip install -e .)"
-        ) from None
-
-
-def install_source(language: str, version: str) -> str:
-    """The code of the install cell: the comment in the notebook's language, the same code."""
-    if language not in INSTALL_COMMENT:
-        raise ValueError(f"No install comment for language {language!r}: {sorted(INSTALL_COMMENT)}")
-    if not re.fullmatch(r"[0-9A-Za-z.+!-]+", version):
-        raise ValueError(f"Invalid version for {DISTRIBUTION}: {version!r}")
-    comment = INSTALL_COMMENT[language].format(name=DISTRIBUTION, version=version)
-    return "\n".join(
-        [
-            comment,
-            "import importlib.metadata",
-            "",
-            "try:",
-            f'    importlib.metadata.version("{DISTRIBUTION}")',
-            "except importlib.metadata.PackageNotFoundError:",
-            f"    %pip install {DISTRIBUTION}=={version}",
-        ]
-    )
-
-
-def install_cell(language: str, version: str) -> nbformat.NotebookNode:
-    """A code cell that installs the package when it is missing, naming the version it needs."""
-    cell = nbformat.v4.new_code_cell(install_source(language, version))
-    cell.id = INSTALL_CELL_ID
-    return cell
-
-
-def with_install_cell(nb: nbformat.NotebookNode, language: str, version: str):
-    """Puts the install cell before the notebook's first code cell (in place); returns `nb`."""
-    if any(cell.get("id") == INSTALL_CELL_ID for cell in nb.cells):
-        raise ValueError(f"the notebook already has a cell with id {INSTALL_CELL_ID!r}")
-    first = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), len(nb.cells))
-    nb.cells.insert(first, install_cell(language, version))
-    return nb
-
 
 # --- Reading a page ------------------------------------------------------------------------------
 
@@ -221,101 +157,6 @@ def parse(lines: list[str]) -> list:
 
 
 # --- Prose for Jupyter --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Targets:
-    """How a notebook reaches what its page links to, given by the site (None: not reachable).
-
-    page_url: a page-relative link (`tensor-basics.md#x`, `quick-tour.ipynb`) -> an absolute URL.
-    api_url: an API identifier (`dlnotes.losses.cross_entropy`) -> an absolute URL.
-    image: a page-relative image path -> its bytes, to embed.
-    """
-
-    page_url: Callable[[str], str | None] = lambda target: None
-    api_url: Callable[[str], str | None] = lambda identifier: None
-    image: Callable[[str], bytes | None] = lambda target: None
-
-
-# Spans that are left as they are: code, display math, inline math.
-PROTECTED = re.compile(
-    r"(?P<code>(`+)(?:(?!\2).)+?\2)|(?P<display>\$\$.+?\$\$)|(?P<inline>(?<![\\$])\$[^$\n]+?(?<!\\)\$)",
-    re.S,
-)
-HEADING_ATTRS = re.compile(
-    r"^(?P<heading>#{1,6}[ \t].*?)[ \t]*\{:?[ \t]*(?P<attrs>[^}\n]*)\}[ \t]*$", re.M
-)
-ATTR = r"(?:[.#][A-Za-z_][\w-]*|[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s}]+))"
-ATTR_LIST = re.compile(rf"[ \t]*(?<!\\)\{{:?[ \t]*{ATTR}(?:[ \t]+{ATTR})*[ \t]*\}}")
-IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<target>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
-LINK = re.compile(
-    r"(?<!!)\[(?P<text>(?:[^\[\]]|\[[^\]]*\])+)\]\((?P<target>[^)\s]+)(?P<title>\s+\"[^\"]*\")?\)"
-)
-AUTOREF = re.compile(r"\[(?P<text>[^\[\]]+)\]\[(?P<identifier>[\w.]*)\]")
-IDENTIFIER = re.compile(r"[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+")
-
-
-def _is_absolute(target: str) -> bool:
-    return bool(re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I)) or target.startswith("/")
-
-
-@dataclass
-class Markdown:
-    """Markdown text with its attachments (figures), on its way to one Markdown cell."""
-
-    text: str
-    attachments: dict = field(default_factory=dict)
-
-
-def prose_to_markdown(text: str, targets: Targets) -> Markdown:
-    """Page prose as Jupyter Markdown (see the module's docstring)."""
-    attachments: dict = {}
-    # Code spans and math are set aside, so that nothing in them is taken for a link.
-    kept: list[str] = []
-
-    def keep(match: re.Match) -> str:
-        kept.append(match[0])
-        return f"\0{len(kept) - 1}\0"
-
-    def restore(part: str) -> str:
-        return re.sub(r"\0(\d+)\0", lambda m: kept[int(m[1])], part)
-
-    def heading(match: re.Match) -> str:
-        ids = re.findall(r"#([\w-]+)", match["attrs"])
-        anchors = "".join(f'<a id="{i}"></a>' for i in ids)
-        return f"{match['heading']} {anchors}".rstrip()
-
-    def image(match: re.Match) -> str:
-        target = match["target"]
-        data = None if _is_absolute(target) else targets.image(target)
-        if data is None:
-            return match[0]
-        name = posixpath.basename(target.split("#")[0].split("?")[0])
-        mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        attachments[name] = {mime: base64.b64encode(data).decode("ascii")}
-        return f"![{match['alt']}](attachment:{name})"
-
-    def link(match: re.Match) -> str:
-        target = match["target"]
-        if _is_absolute(target) or target.startswith("#"):
-            return match[0]
-        url = targets.page_url(target)
-        return match["text"] if url is None else f"[{match['text']}]({url}{match['title'] or ''})"
-
-    def autoref(match: re.Match) -> str:
-        identifier = match["identifier"] or restore(match["text"]).strip("` ")
-        if not IDENTIFIER.fullmatch(identifier):
-            return match[0]  # an ordinary reference link, or text in brackets
-        url = targets.api_url(identifier)
-        return match["text"] if url is None else f"[{match['text']}]({url})"
-
-    text = HEADING_ATTRS.sub(heading, text)
-    text = PROTECTED.sub(keep, text)
-    text = ATTR_LIST.sub("", text)
-    text = IMAGE.sub(image, text)
-    text = LINK.sub(link, text)
-    text = AUTOREF.sub(autoref, text)
-    return Markdown(restore(text), attachments)
 
 
 # --- Blocks to cells ---------------------------------------------------------------------------
@@ -483,32 +324,14 @@ def page_to_notebook(
                 pending.append(item.text)
             continue
         if pending:
-            nb.cells.append(_markdown_cell("\n\n".join(pending), targets))
+            nb.cells.append(markdown_cell("\n\n".join(pending), targets))
             pending = []
         nb.cells.append(item)
     if pending:
-        nb.cells.append(_markdown_cell("\n\n".join(pending), targets))
+        nb.cells.append(markdown_cell("\n\n".join(pending), targets))
     with_install_cell(nb, language, version or package_version())
     for number, cell in enumerate(nb.cells, 1):
         if cell.get("id") != INSTALL_CELL_ID:
             cell.id = f"cell-{number:02d}"
     nbformat.validate(nb)
     return nb
-
-
-def _markdown_cell(text: str, targets: Targets) -> nbformat.NotebookNode:
-    """One Markdown cell; prose outside fenced blocks is made readable in Jupyter."""
-    parts, attachments = [], {}
-    # Fenced blocks (mermaid, text) are kept as written; the rest is prose.
-    pieces = re.split(r"(^```[^\n]*\n.*?^```$)", text, flags=re.S | re.M)
-    for index, piece in enumerate(pieces):
-        if index % 2:
-            parts.append(piece)
-        else:
-            converted = prose_to_markdown(piece, targets)
-            parts.append(converted.text)
-            attachments.update(converted.attachments)
-    cell = nbformat.v4.new_markdown_cell("".join(parts))
-    if attachments:
-        cell.attachments = attachments
-    return cell

@@ -1,7 +1,7 @@
 """Every lesson page as a notebook (`hooks/page_to_notebook.py`, `hooks/page_notebooks.py`), and
 the install cell every downloadable notebook starts with.
 
-- The converter, on small pages: hidden setup, shown outputs, doctests, admonitions with code in
+- The conversion, on small pages: hidden setup, shown outputs, doctests, admonitions with code in
   them, tabs, links, figures, attribute lists; code spans and math left alone.
 - Every chapter converts, in both languages, to one code cell per Python block (plus the install
   cell) with the outputs the page shows, and the two languages have the same code.
@@ -28,6 +28,8 @@ from test_course import PROJECT_TALK, lectures
 
 from pages import DOCS, LANGUAGES, ROOT, fences, import_file
 
+install = import_file(ROOT / "hooks/install_cell.py", "install_cell")
+notebook_markdown = import_file(ROOT / "hooks/notebook_markdown.py", "notebook_markdown")
 convert = import_file(ROOT / "hooks/page_to_notebook.py", "page_to_notebook")
 runs_hook = import_file(ROOT / "hooks/notebooks.py", "dlnotes_notebooks_hook")
 
@@ -38,14 +40,14 @@ VERSION = "9.8.7"
 
 def notebook(text: str, language: str = "en", **targets) -> nbformat.NotebookNode:
     return convert.page_to_notebook(
-        text, language, version=VERSION, targets=convert.Targets(**targets)
+        text, language, version=VERSION, targets=notebook_markdown.Targets(**targets)
     )
 
 
 def code_cells(nb) -> list:
     """The code cells after the install cell."""
     cells = [c for c in nb.cells if c.cell_type == "code"]
-    assert cells[0].id == convert.INSTALL_CELL_ID
+    assert cells[0].id == install.INSTALL_CELL_ID
     return cells[1:]
 
 
@@ -125,7 +127,7 @@ def test_tabs_become_titled_sections():
         '=== "NumPy"\n\n    ```python\n    a = 1\n    ```\n\n'
         '=== "PyTorch"\n\n    Text.\n\n    ```python\n    b = 2\n    ```\n'
     )
-    assert [c.source for c in nb.cells if c.id != convert.INSTALL_CELL_ID] == [
+    assert [c.source for c in nb.cells if c.id != install.INSTALL_CELL_ID] == [
         "**NumPy**",
         "a = 1",
         "**PyTorch**\n\nText.",
@@ -185,8 +187,8 @@ def test_install_cell_names_the_installed_version_and_ipython_runs_it():
     from IPython.core.inputtransformer2 import TransformerManager
 
     version = importlib.metadata.version("dlnotes-course")
-    assert convert.package_version() == version
-    ko, en = (convert.install_source(lang, version) for lang in LANGUAGES)
+    assert install.package_version() == version
+    ko, en = (install.install_source(lang, version) for lang in LANGUAGES)
     assert f"dlnotes-course {version}" in ko.splitlines()[0]
     assert f"dlnotes-course {version}" in en.splitlines()[0]
     assert runs_hook.code_tokens(ko) == runs_hook.code_tokens(en)  # comments aside, the same
@@ -200,12 +202,12 @@ def test_install_cell_names_the_installed_version_and_ipython_runs_it():
 def test_install_cell_goes_before_the_first_code_cell():
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("# T"), nbformat.v4.new_code_cell("x = 1")]
-    convert.with_install_cell(nb, "ko", VERSION)
-    assert [c.get("id") for c in nb.cells][1] == convert.INSTALL_CELL_ID
+    install.with_install_cell(nb, "ko", VERSION)
+    assert [c.get("id") for c in nb.cells][1] == install.INSTALL_CELL_ID
     with pytest.raises(ValueError, match="already"):
-        convert.with_install_cell(nb, "ko", VERSION)
+        install.with_install_cell(nb, "ko", VERSION)
     with pytest.raises(ValueError, match="Invalid version"):
-        convert.install_source("en", "1.0; rm -rf /")
+        install.install_source("en", "1.0; rm -rf /")
 
 
 # --- Every chapter --------------------------------------------------------------------------
@@ -302,7 +304,7 @@ class TestBuiltSite:
         for name in NOTEBOOKS:
             built = nbformat.read(folder / f"{name}.ipynb", as_version=4)
             first = next(c for c in built.cells if c.cell_type == "code")
-            assert first.id == convert.INSTALL_CELL_ID, name
-            assert first.source == convert.install_source(lang, version), name
+            assert first.id == install.INSTALL_CELL_ID, name
+            assert first.source == install.install_source(lang, version), name
             page = (folder / f"{name}.html").read_text(encoding="utf-8")
             assert f"dlnotes-course=={version}" in page, f"{name}: the page shows no install cell"
