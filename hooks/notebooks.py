@@ -22,7 +22,9 @@ through MkDocs' public file and page events and nbconvert's public API only:
 4. Links in a notebook's Markdown to other pages (`x.md#a`, `x.ipynb`) point to their HTML, as
    MkDocs does for Markdown pages (mkdocs-jupyter renders Markdown cells without MkDocs' link
    rewriting).
-5. The notebook's download link (next to the page) is made relative, for `file://`.
+5. The notebook's download link (next to the page) is made relative, for `file://`. In the
+   downloaded file, links to other pages of the course point to the published site (`site_url`),
+   or become their text without it: the reader's copy has no pages beside it.
 6. Every notebook starts its code with the cell that installs the package when it is missing,
    naming the version that made its outputs (`install_cell.py`, shared with the lesson pages'
    notebooks): added here to what runs, to the page and to the download, so the
@@ -50,12 +52,14 @@ import threading
 import tokenize
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urljoin
 
 from install_cell import package_version, with_install_cell
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.toc import get_toc
+from notebook_markdown import Targets, markdown_cell
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNNER = Path(__file__).resolve().parent / "run_notebook.py"
@@ -390,3 +394,33 @@ def on_page_context(context, page, config, nav):
         # The notebook is copied next to the page's HTML: link it relatively.
         page.nb_url = nb_url.rsplit("/", 1)[-1]
     return context
+
+
+def site_links(nb, page, config) -> None:
+    """Points `nb`'s links to the course's pages (`x.md#a`, `x.ipynb`) at the published site, or
+    makes them text when `site_url` is not set (point 5)."""
+    here = urljoin(config.site_url, page.url) if config.site_url else None
+
+    def page_url(target: str) -> str | None:
+        path, hash_, fragment = target.partition("#")
+        if here is None or not path.endswith((".md", ".ipynb")):
+            return None
+        return urljoin(here, path.rsplit(".", 1)[0] + ".html") + hash_ + fragment
+
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = markdown_cell(cell.source, Targets(page_url=page_url)).source
+
+
+@event_priority(-50)  # after mkdocs-jupyter has copied the notebook beside the page
+def on_post_page(output, page, config):
+    if page.file.src_uri not in _PAGES:
+        return output
+    import nbformat
+
+    download = Path(page.file.abs_dest_path).with_name(Path(page.file.src_uri).name)
+    if download.is_file():
+        nb = nbformat.read(download, as_version=4)
+        site_links(nb, page, config)
+        nbformat.write(nb, download)
+    return output

@@ -308,3 +308,8 @@ class TestBuiltSite:
             assert first.source == install.install_source(lang, version), name
             page = (folder / f"{name}.html").read_text(encoding="utf-8")
             assert f"dlnotes-course=={version}" in page, f"{name}: the page shows no install cell"
+            text = "\n".join(c.source for c in built.cells if c.cell_type == "markdown")
+            assert not re.search(r"\]\((?!https?:|#|attachment:)", text), f"{name}: a relative link"
+            # The page itself links to the same pages relatively (it works from file://).
+            for url in re.findall(r"\]\((https://[^)]+\.html(?:#[^)]*)?)\)", text):
+                assert f'href="{url.rsplit("/", 1)[1]}"' in page, f"{name}: {url}"
