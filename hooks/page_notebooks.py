@@ -24,6 +24,7 @@ import nbformat
 from install_cell import package_version
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
+from mkdocs.utils.meta import get_data
 from notebook_markdown import Targets
 from page_to_notebook import page_to_notebook
 from reader import is_chapter
@@ -98,9 +99,10 @@ def on_env(env, config, files):
         notebook = _NOTEBOOKS.get(page.file.src_uri)
         if notebook is None:
             continue
+        markdown, _meta = get_data(page.file.content_string)  # without a YAML front matter
         try:
             nb = page_to_notebook(
-                page.file.content_string,
+                markdown,
                 language,
                 version=_VERSION["package"],
                 targets=targets(page, config, files),
