@@ -7,10 +7,10 @@ with twine, install the wheel into a fresh virtual environment and use it from a
 the repository: the `dlnotes` command, one page's examples, and a notebook downloaded from the
 built site, whose first cell installs the package.
 
-The fresh environment gets its third-party packages (torch and the rest) from this one, through a
-`.pth` file naming a folder of links to them, every one but this package's own files: installing
-torch anew would take minutes and gigabytes. Its pip sees them as installed, so
-`pip install --no-index` of the wheel also checks that the wheel's requirements are met.
+The fresh environment gets the package's requirements (torch and the rest, nothing else but pip and
+the tools that run a notebook or a page) from this one, through a `.pth` file naming a folder of
+links to them: installing torch anew would take minutes and gigabytes. Its pip sees them as
+installed, so `pip install --no-index` of the wheel also checks that its requirements are met.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import os
 import re
 import subprocess
 import sys
-import sysconfig
 import tarfile
 import venv
 import zipfile
@@ -29,6 +28,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
 
 from pages import ROOT
 from site_build import shared_site
@@ -132,18 +132,42 @@ def only(folder: Path, pattern: str) -> Path:
     return found
 
 
+# What the fresh environments run besides the package: pip, a notebook runner, the page tests.
+TOOLS = ["pip", "nbconvert", "ipykernel", "pytest", "sybil"]
+
+
+def requirement_closure(names: list[str]) -> set[str]:
+    """The installed distributions `names` need, theirs included, with the extras asked for."""
+    needed: set[tuple[str, str]] = set()
+    todo = [(name, "") for name in names]
+    while todo:
+        name, extra = todo.pop()
+        if (normalized(name), extra) in needed:
+            continue
+        needed.add((normalized(name), extra))
+        for line in importlib.metadata.requires(name) or ():
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": extra}):
+                todo += [(requirement.name, e) for e in ["", *requirement.extras]]
+    return {name for name, _ in needed}
+
+
 def fresh_environment(folder: Path) -> Path:
-    """A new virtual environment that sees this one's third-party packages but not dlnotes."""
+    """A new virtual environment with what `dlnotes-course` requires and TOOLS, but not the
+    package itself: links to this environment's copies of those distributions only, so that a
+    dependency the package uses but does not declare is missing there too."""
     links = folder / "packages"
     links.mkdir(parents=True)
-    for path in {Path(sysconfig.get_path("purelib")), Path(sysconfig.get_path("platlib"))}:
-        for entry in path.iterdir():
-            name = entry.name.lower()
-            own = name.startswith(("dlnotes", "__editable__", "__pycache__"))
-            if not own and not name.endswith(".pth") and not (links / entry.name).exists():
-                (links / entry.name).symlink_to(entry)
+    wanted = requirement_closure([DISTRIBUTION, *TOOLS]) - {DISTRIBUTION}
+    for dist in importlib.metadata.distributions():
+        if normalized(dist.metadata["Name"]) not in wanted:
+            continue
+        for top in {Path(str(f)).parts[0] for f in dist.files or ()} - {"..", "__pycache__"}:
+            target = Path(str(dist.locate_file(top)))
+            if target.exists() and not (links / top).exists() and not top.endswith(".pth"):
+                (links / top).symlink_to(target)
     env = folder / "venv"
-    venv.create(env, with_pip=False)  # pip comes with the linked packages
+    venv.create(env, with_pip=False)  # pip comes with the links
     python = env / "bin" / "python"
     purelib = subprocess.run(
         [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
