@@ -1,7 +1,7 @@
 """The cell every notebook a reader downloads starts its code with: it installs the course's
-package when it is missing, and names the version that made the notebook's outputs.
+package when it is missing, and names the version the notebook was made with.
 
-    # This notebook needs dlnotes-course 0.1.0 (the version its outputs come from); ...
+    # This notebook needs dlnotes-course 0.1.0, the version it was made with; ...
     import importlib.metadata
 
     try:
@@ -24,10 +24,9 @@ import nbformat
 
 DISTRIBUTION = "dlnotes-course"
 INSTALL_COMMENT = {
-    "ko": "# 이 노트북에는 {name} {version}이 필요합니다(출력은 이 버전으로 만들었습니다). "
-    "없으면 설치합니다.",
-    "en": "# This notebook needs {name} {version} (the version its outputs come from); "
-    "installs it if missing.",
+    "ko": "# 이 노트북을 만든 버전인 {name} {version}이 필요합니다. 없으면 설치합니다.",
+    "en": "# This notebook needs {name} {version}, the version it was made with; installs it if "
+    "missing.",
 }
 INSTALL_CELL_ID = "install-package"
 
