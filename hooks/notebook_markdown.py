@@ -5,6 +5,9 @@
 - Links to the site's pages and to the API (autorefs' `[text][identifier]`, `[identifier][]`)
   point to the published site, or become their text where the site gives no address.
 - Figures are embedded as cell attachments, so that the notebook needs nothing beside it.
+- Bold and italics that Python-Markdown reads but CommonMark (Jupyter's Markdown) does not, such
+  as `**배치 크기(batch size)**라고` (a closing `**` after punctuation and before a letter), are
+  written as `<strong>`/`<em>`; the rest are left as written.
 - Code spans, math (`$...$`, `$$...$$`, which Jupyter renders) and fenced blocks (```` ```mermaid
   ````, which JupyterLab renders) are left as written.
 """
@@ -15,6 +18,7 @@ import base64
 import mimetypes
 import posixpath
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -51,10 +55,53 @@ LINK = re.compile(
 )
 AUTOREF = re.compile(r"\[(?P<text>[^\[\]]+)\]\[(?P<identifier>[\w.]*)\]")
 IDENTIFIER = re.compile(r"[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+")
+# `**strong**` and `*emphasis*` as Python-Markdown finds them, within one line.
+STRONG = re.compile(r"(?<!\*)\*\*(?![\s*])(?P<inner>[^\n]+?)(?<![\s*])\*\*(?!\*)")
+EMPHASIS = re.compile(r"(?<!\*)\*(?![\s*])(?P<inner>[^*\n]+?)(?<![\s*])\*(?!\*)")
+PLACEHOLDER = "\0"  # a set-aside span (code, math) is `\0number\0` while links are rewritten
 
 
 def _is_absolute(target: str) -> bool:
     return bool(re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I)) or target.startswith("/")
+
+
+def _is_punctuation(char: str) -> bool:
+    """Punctuation for CommonMark's emphasis rules (ASCII's, Unicode's P and S categories)."""
+    return unicodedata.category(char)[0] in "PS"
+
+
+def _emphasize(text: str, kept: list[str]) -> str:
+    """`text` with each bold or italic span that CommonMark would not read as one written in HTML.
+
+    CommonMark's rule: an opening run of asterisks must be left-flanking (not followed by
+    punctuation, unless preceded by whitespace or punctuation) and a closing run right-flanking
+    (the mirror image). `text` holds set-aside spans as placeholders: `kept` gives their text.
+    """
+
+    def neighbour(text: str, index: int, before: bool) -> str | None:
+        if index < 0 or index >= len(text):
+            return None  # the start or end of the text, which counts as whitespace
+        if text[index] != PLACEHOLDER:
+            return text[index]
+        if before:  # a set-aside span's last character
+            return kept[int(re.search(r"\0(\d+)\0$", text[: index + 1])[1])][-1]
+        return kept[int(re.match(r"\0(\d+)\0", text[index:])[1])][0]
+
+    def loose(char: str | None) -> bool:
+        return char is None or char.isspace() or _is_punctuation(char)
+
+    for pattern, width, tag in ((STRONG, 2, "strong"), (EMPHASIS, 1, "em")):
+
+        def replace(match: re.Match, text: str = text, width: int = width, tag: str = tag) -> str:
+            start, end = match.start(), match.end()
+            after_open = neighbour(text, start + width, before=False)
+            before_close = neighbour(text, end - width - 1, before=True)
+            opens = not _is_punctuation(after_open) or loose(neighbour(text, start - 1, True))
+            closes = not _is_punctuation(before_close) or loose(neighbour(text, end, False))
+            return match[0] if opens and closes else f"<{tag}>{match['inner']}</{tag}>"
+
+        text = pattern.sub(replace, text)
+    return text
 
 
 @dataclass
@@ -110,6 +157,7 @@ def prose_to_markdown(text: str, targets: Targets) -> Markdown:
     text = HEADING_ATTRS.sub(heading, text)
     text = PROTECTED.sub(keep, text)
     text = ATTR_LIST.sub("", text)
+    text = _emphasize(text, kept)
     text = IMAGE.sub(image, text)
     text = LINK.sub(link, text)
     text = AUTOREF.sub(autoref, text)

@@ -188,6 +188,11 @@ def _doctest_cells(source: str) -> list[tuple[str, str, bool]]:
 
 
 CONTINUED = {"ko": "이어서", "en": "continued"}
+# Under a collapsed box's text, when its code follows: Jupyter shows a folded cell as a thin bar.
+FOLDED_CODE = {
+    "ko": "코드는 바로 아래 셀에 접혀 있습니다. 셀을 펼쳐서 보세요.",
+    "en": "Its code is folded in the cell just below: expand the cell to see it.",
+}
 
 
 class _Cells:
@@ -263,7 +268,8 @@ def _convert(blocks: list, cells: _Cells, folded: bool) -> None:
 
 def _wrap(box: Box, items: list, cells: _Cells) -> None:
     """The box's Markdown pieces inside its quote or `<details>`, its title on the first; code
-    cells cannot be inside a Markdown cell, so a box that holds code is split around them."""
+    cells cannot be inside a Markdown cell, so a box that holds code is split around them. A
+    collapsed box's text says that its code is folded below it (and is never empty)."""
     runs: list = []
     for item in items:
         if isinstance(item, Markdown):
@@ -280,6 +286,8 @@ def _wrap(box: Box, items: list, cells: _Cells) -> None:
             cells.items.append(run)
             continue
         body = "\n\n".join(t for t in run if t.strip())
+        if box.collapsed and number + 1 < len(runs) and not isinstance(runs[number + 1], list):
+            body = "\n\n".join(t for t in (body, f"*{FOLDED_CODE[cells.language]}*") if t)
         if box.collapsed:
             title = box.title if number == 0 else f"{box.title} ({CONTINUED[cells.language]})"
             text = f"<details>\n<summary>{title}</summary>\n\n{body}\n\n</details>"

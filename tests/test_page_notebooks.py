@@ -112,7 +112,11 @@ def test_admonitions_keep_their_code_in_order():
     assert question.startswith(
         "<blockquote>\n\n**Exercise 1**\n\nCompute $a_{ij}$.\n\n</blockquote>"
     )
-    assert "<details>\n<summary>Solution</summary>\n\nLike this:\n\n</details>" in question
+    folded = f"*{convert.FOLDED_CODE['ko']}*"
+    assert (
+        f"<details>\n<summary>Solution</summary>\n\nLike this:\n\n{folded}\n\n</details>"
+        in question
+    )
     (solution,) = code_cells(nb)
     assert solution.source == "print(2)"
     assert solution.outputs[0]["text"] == "2\n"
@@ -120,6 +124,15 @@ def test_admonitions_keep_their_code_in_order():
     assert solution.metadata["jupyter"] == {"source_hidden": True, "outputs_hidden": True}
     assert nb.cells[3].source.startswith("<details>\n<summary>Solution (이어서)</summary>")
     assert nb.cells[3].source.endswith("</details>\n\nAfter.")
+
+
+def test_a_collapsed_box_that_opens_with_code_is_not_an_empty_details():
+    nb = notebook('??? success "Solution"\n    ```python\n    print(2)\n    ```\n\nAfter.\n')
+    hint = f"*{convert.FOLDED_CODE['en']}*"
+    assert nb.cells[0].source == f"<details>\n<summary>Solution</summary>\n\n{hint}\n\n</details>"
+    assert code_cells(nb)[0].metadata["jupyter"]["source_hidden"]
+    assert nb.cells[-1].source == "After."  # no code after it: no hint
+    assert not re.search(r"<summary>[^<]*</summary>\s*</details>", nb.cells[0].source)
 
 
 def test_tabs_become_titled_sections():
@@ -164,6 +177,30 @@ def test_links_figures_and_attribute_lists():
     )
     assert "![A figure](attachment:a.png)\n" in online.source
     assert online.attachments == {"a.png": {"image/png": base64.b64encode(b"\x89PNG").decode()}}
+
+
+EMPHASIS_CASES = {
+    # Python-Markdown's bold that CommonMark does not read (punctuation, then a letter): HTML.
+    "특히 **텐서의 모양(shape)**을 봅니다.": "특히 <strong>텐서의 모양(shape)</strong>을 봅니다.",
+    "1. **`Dataset`**은 샘플을": "1. <strong>`Dataset`</strong>은 샘플을",
+    "an *(x)*y and **x.**y": "an <em>(x)</em>y and <strong>x.</strong>y",
+    # What CommonMark reads as Python-Markdown does: left as written.
+    "**브로드캐스팅(broadcasting)** 규칙, **`for` 반복문**은": "**브로드캐스팅(broadcasting)** 규칙, "
+    "**`for` 반복문**은",
+    "the **median**. *반복 가능한 객체*(iterable)": "the **median**. *반복 가능한 객체*(iterable)",
+    # Not emphasis: a list's bullet, code, math.
+    "* item `**x**`y $a*b*c$": "* item `**x**`y $a*b*c$",
+}
+
+
+@pytest.mark.parametrize("page", EMPHASIS_CASES, ids=range(len(EMPHASIS_CASES)))
+def test_bold_and_italics_that_commonmark_misreads_become_html(page):
+    markdown_it = pytest.importorskip("markdown_it")
+    cell = notebook(page).cells[0]
+    assert cell.source == EMPHASIS_CASES[page]
+    html = markdown_it.MarkdownIt("commonmark").render(cell.source)
+    html = re.sub(r"<code>.*?</code>|\$[^$]*\$", "", html)
+    assert "*" not in html.replace("<li>item", ""), html
 
 
 def test_skipped_blocks_are_shown_not_run():
@@ -228,11 +265,27 @@ def test_every_chapter_converts_in_both_languages(name):
         assert not re.search(r"^\s*(?:!!!|\?\?\?|===) ", markdown, re.M), "an admonition is left"
         assert not re.search(r"\{\s*[#.][\w-]+\s*\}", markdown), "an attribute list is left"
         assert not re.search(r"\]\((?!https?:|#|attachment:)", markdown), "a relative link is left"
+        assert not re.search(r"<summary>[^<]*</summary>\s*</details>", markdown), "empty details"
     ko, en = (code_cells(made[lang]) for lang in LANGUAGES)
     assert [runs_hook.code_tokens(c.source) for c in ko] == [
         runs_hook.code_tokens(c.source) for c in en
     ], f"{name}: the languages' code differs"
     assert [c.outputs for c in ko] == [c.outputs for c in en], f"{name}: outputs differ"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_chapters_bold_and_italics_render_in_commonmark(lang):
+    """Jupyter's Markdown is CommonMark: no `*` of the prose is left showing."""
+    markdown_it = pytest.importorskip("markdown_it").MarkdownIt("commonmark")
+    left = []
+    for name in CHAPTERS:
+        for cell in chapter_notebook(name, lang).cells:
+            if cell.cell_type == "markdown":
+                prose = re.sub(r"^```.*?^```$", "", cell.source, flags=re.S | re.M)
+                html = markdown_it.render(prose)
+                html = re.sub(r'<code>.*?</code>|\$\$.*?\$\$|\$[^$\n]*\$|alt="[^"]*"', "", html)
+                left += [f"{name} {cell.id}: {line}" for line in html.splitlines() if "*" in line]
+    assert not left, "\n".join(left)
 
 
 # A path into this repository in a string: a downloaded notebook has none of these folders.
