@@ -58,6 +58,10 @@ IDENTIFIER = re.compile(r"[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+")
 # `**strong**` and `*emphasis*` as Python-Markdown finds them, within one line.
 STRONG = re.compile(r"(?<!\*)\*\*(?![\s*])(?P<inner>[^\n]+?)(?<![\s*])\*\*(?!\*)")
 EMPHASIS = re.compile(r"(?<!\*)\*(?![\s*])(?P<inner>[^*\n]+?)(?<![\s*])\*(?!\*)")
+FENCED = re.compile(
+    r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[^\n]*\n.*?^(?P=indent)(?P=fence)[ \t]*$",
+    re.S | re.M,
+)
 PLACEHOLDER = "\0"  # a set-aside span (code, math) is `\0number\0` while links are rewritten
 
 
@@ -167,15 +171,19 @@ def prose_to_markdown(text: str, targets: Targets) -> Markdown:
 def markdown_cell(text: str, targets: Targets) -> nbformat.NotebookNode:
     """One Markdown cell; prose outside fenced blocks is made readable in Jupyter."""
     parts, attachments = [], {}
-    # Fenced blocks (mermaid, text) are kept as written; the rest is prose.
-    pieces = re.split(r"(^```[^\n]*\n.*?^```$)", text, flags=re.S | re.M)
-    for index, piece in enumerate(pieces):
-        if index % 2:
-            parts.append(piece)
-        else:
-            converted = prose_to_markdown(piece, targets)
-            parts.append(converted.text)
-            attachments.update(converted.attachments)
+
+    def prose(piece: str) -> None:
+        converted = prose_to_markdown(piece, targets)
+        parts.append(converted.text)
+        attachments.update(converted.attachments)
+
+    # Fenced blocks (mermaid, text), indented ones in list items too, are kept as written.
+    end = 0
+    for fenced in FENCED.finditer(text):
+        prose(text[end : fenced.start()])
+        parts.append(fenced[0])
+        end = fenced.end()
+    prose(text[end:])
     cell = nbformat.v4.new_markdown_cell("".join(parts))
     if attachments:
         cell.attachments = attachments

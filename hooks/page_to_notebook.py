@@ -12,8 +12,9 @@ A pure function of its inputs; MkDocs is not needed.
 - what the page shows a block printing (an ```` ```output ```` block, a doctest's expected text)
   as that cell's output, so the notebook opens showing what running it gives;
 - the prose as Markdown cells: admonitions as quotes with a bold title (`<details>` when
-  collapsed, and their code cells folded too), tabs as bold titles, the rest as
-  `notebook_markdown.py` makes it (anchors, links, embedded figures);
+  collapsed, and their code cells folded too), tabs as bold titles, other fenced blocks
+  (mermaid, text) as written, indentation included (one in a list item stays in its item), the
+  rest as `notebook_markdown.py` makes it (anchors, links, embedded figures);
 - the install cell (`install_cell.py`) first among the code cells.
 """
 
@@ -39,8 +40,9 @@ class Prose:
 
 
 @dataclass
-class Fence:
-    info: str
+class Output:
+    """An ```` ```output ```` block: what the Python block before it prints."""
+
     lines: list[str]
 
 
@@ -93,7 +95,6 @@ def parse(lines: list[str]) -> list:
         line = lines[i]
         fence, box = FENCE.match(line), BOX.match(line)
         if fence:
-            flush()
             indent, mark = len(fence["indent"]), fence["fence"]
             end = i + 1
             while end < len(lines):
@@ -109,10 +110,14 @@ def parse(lines: list[str]) -> list:
             body = _dedent(lines[i + 1 : end], indent)
             info = fence["info"].strip()
             if info == "python":
+                flush()
                 blocks.append(Code("\n".join(body), skipped=skip_next or skipping))
                 skip_next = False
-            else:
-                blocks.append(Fence(info, body))
+            elif info == "output":
+                flush()
+                blocks.append(Output(body))
+            else:  # Markdown as written (mermaid, text), in its list item if it is in one
+                prose.extend(lines[i : end + 1])
             i = end + 1
         elif box:
             flush()
@@ -234,17 +239,14 @@ def _convert(blocks: list, cells: _Cells, folded: bool) -> None:
     for block in blocks:
         if isinstance(block, Prose):
             cells.markdown("\n".join(_strip_blank(block.lines)))
-        elif isinstance(block, Fence):
-            if block.info == "output":
-                cell = cells.last_code()
-                if cell is None or cell.outputs:
-                    raise ValueError(
-                        "an ```output block must follow a ```python block (one each): "
-                        + " / ".join(_strip_blank(block.lines))[:200]
-                    )
-                _attach(cell, "\n".join(_strip_blank(block.lines)), value=False)
-            else:
-                cells.markdown(f"```{block.info}\n" + "\n".join(block.lines) + "\n```")
+        elif isinstance(block, Output):
+            cell = cells.last_code()
+            if cell is None or cell.outputs:
+                raise ValueError(
+                    "an ```output block must follow a ```python block (one each): "
+                    + " / ".join(_strip_blank(block.lines))[:200]
+                )
+            _attach(cell, "\n".join(_strip_blank(block.lines)), value=False)
         elif isinstance(block, Code):
             if block.skipped:  # not run on the page either: shown, not run
                 if not block.hidden:
