@@ -11,8 +11,8 @@ A pure function of its inputs; MkDocs is not needed.
   a block the page skips (`<!-- skip: next -->`) as shown code that does not run;
 - what the page shows a block printing (an ```` ```output ```` block, a doctest's expected text)
   as that cell's output, so the notebook opens showing what running it gives;
-- the prose as Markdown cells: admonitions as quotes with a bold title (`<details>` when
-  collapsed, and their code cells folded too), tabs as bold titles, other fenced blocks
+- the prose as Markdown cells: admonitions as quotes with a bold title (holding a `<details>`
+  when collapsed, and their code cells folded too), tabs as bold titles, other fenced blocks
   (mermaid, text) as written, indentation included (one in a list item stays in its item), the
   rest as `notebook_markdown.py` makes it (anchors, links, embedded figures);
 - the install cell (`install_cell.py`) first among the code cells.
@@ -292,7 +292,10 @@ def _wrap(box: Box, items: list, cells: _Cells) -> None:
             body = "\n\n".join(t for t in (body, f"*{FOLDED_CODE[cells.language]}*") if t)
         if box.collapsed:
             title = box.title if number == 0 else f"{box.title} ({CONTINUED[cells.language]})"
-            text = f"<details>\n<summary>{title}</summary>\n\n{body}\n\n</details>"
+            details = (
+                f"<details>\n<summary><strong>{title}</strong></summary>\n\n{body}\n\n</details>"
+            )
+            text = f"<blockquote>\n\n{details}\n\n</blockquote>"  # where it ends, once open
         else:
             title = f"**{box.title}**" if number == 0 and box.title else ""
             text = "\n\n".join(t for t in (title, body) if t)
