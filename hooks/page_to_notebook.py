@@ -7,7 +7,7 @@ A pure function of its inputs; MkDocs is not needed.
 
 - a code cell for every ```` ```python ```` block, in page order, those inside admonitions and tabs
   included; `<!-- invisible-code-block: python ... -->` setup as a cell whose source is hidden
-  (`jupyter.source_hidden`, tag `setup`); a block that starts with `>>>` as one cell per example;
+  (`jupyter.source_hidden`, tag `setup`) and whose first line, a comment, says that it is setup; a block that starts with `>>>` as one cell per example;
   a block the page skips (`<!-- skip: next -->`) as shown code that does not run;
 - what the page shows a block printing (an ```` ```output ```` block, a doctest's expected text)
   as that cell's output, so the notebook opens showing what running it gives;
@@ -193,6 +193,11 @@ def _doctest_cells(source: str) -> list[tuple[str, str, bool]]:
 
 
 CONTINUED = {"ko": "이어서", "en": "continued"}
+# The first line of a setup cell (an invisible code block), whose source is hidden.
+SETUP_COMMENT = {
+    "ko": "# 준비 코드: 아래 예제가 쓰는 설정입니다. 읽지 않고 실행만 해도 됩니다.",
+    "en": "# Setup for the examples below: run it; you need not read it.",
+}
 # Under a collapsed box's text, when its code follows: Jupyter shows a folded cell as a thin bar.
 FOLDED_CODE = {
     "ko": "코드는 바로 아래 셀에 접혀 있습니다. 셀을 펼쳐서 보세요.",
@@ -260,6 +265,8 @@ def _convert(blocks: list, cells: _Cells, folded: bool) -> None:
             if block.source.lstrip().startswith(">>>"):
                 for code, want, value in _doctest_cells(block.source):
                     cells.code(code, metadata, want or None, value)
+            elif block.hidden:  # its first line shows while folded, and says what it is
+                cells.code(f"{SETUP_COMMENT[cells.language]}\n{block.source}", metadata)
             else:
                 cells.code(block.source, metadata)
         elif isinstance(block, Box):

@@ -73,7 +73,7 @@ def test_hidden_setup_shown_code_and_its_output():
     assert [c.cell_type for c in nb.cells] == ["markdown", "code", "code", "code", "markdown"]
     assert nb.cells[0].source == '# Title <a id="title"></a>\n\nSome text.'
     setup, shown = code_cells(nb)
-    assert setup.source == "import math"
+    assert setup.source == f"{convert.SETUP_COMMENT['en']}\nimport math"  # says what it is
     assert setup.metadata == {"jupyter": {"source_hidden": True}, "tags": ["setup"]}
     assert shown.source == "print(math.pi > 3)" and shown.metadata == {}
     assert shown.outputs == [nbformat.v4.new_output("stream", name="stdout", text="True\n")]
