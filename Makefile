@@ -12,7 +12,7 @@ STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: all serve test test-fast lint build figures links clean
+.PHONY: all serve test test-fast lint build figures links pdf clean
 
 all: test
 
@@ -43,6 +43,11 @@ build: $(STAMP)
 
 figures: $(STAMP)
 	$(BIN)/python figures/make_figures.py
+
+# The course as one PDF per language (site/pdf/dlnotes-<lang>.pdf), printed from the freshly built
+# site by the system's Chromium (tools/make_pdf.py).
+pdf: build
+	$(BIN)/python tools/make_pdf.py
 
 # The list of every external link of the course (reports/external-links.md); nothing is fetched.
 links: $(STAMP)
