@@ -1,5 +1,5 @@
 # The two commands of the README:
-#   make serve   set everything up, then serve the site at http://127.0.0.1:8000
+#   make serve   set everything up, then serve the site at http://127.0.0.1:8000/dlnotes/
 #   make test    set everything up, then run every check (lint, unit, pages, notebooks, site)
 # Both create the virtual environment .venv on first use (and again when pyproject.toml changes).
 
