@@ -8,6 +8,7 @@ built HTML.
 from __future__ import annotations
 
 import datetime
+import importlib.metadata
 import json
 import platform
 import re
@@ -309,6 +310,22 @@ def test_chapters_show_the_versions_that_ran_their_examples(site, lang):
         buttons = [a for _t, a in tags(path) if "dlnotes-done-button" in a.get("class", "")]
         if len(buttons) != 1:
             problems.append(f"{page}: {len(buttons)} done buttons")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_footer_names_the_package_release(site, lang):
+    """The footer shows the installed package's version (pyproject.toml's, read back from the
+    distribution's metadata by hooks/reader.py) and links its PyPI release."""
+    version = importlib.metadata.version("dlnotes-course")
+    problems = []
+    for page in PAGES:
+        path = html_path(site, page, lang)
+        lines = text_of(path, "md-copyright__highlight dlnotes-release")
+        if len(lines) != 1 or f"dlnotes-course {version}" not in lines[0]:
+            problems.append(f"{page}: {lines}")
+        if f'href="https://pypi.org/project/dlnotes-course/{version}/"' not in path.read_text():
+            problems.append(f"{page}: no link to the release on PyPI")
     assert not problems, "\n".join(problems)
 
 
