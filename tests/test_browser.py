@@ -408,17 +408,27 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def base_url(site: Path) -> Iterator[str]:
-    """Serves the site on 127.0.0.1 (a free port) for the module; yields its URL."""
-    handler = functools.partial(QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+@contextlib.contextmanager
+def serving(folder: Path, handler: type[QuietHandler] = QuietHandler) -> Iterator[str]:
+    """Serves `folder` on 127.0.0.1 (a free port) while in the block; yields its URL."""
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(handler, directory=str(folder))
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture(scope="module")
+def base_url(site: Path) -> Iterator[str]:
+    """The site served for the module; its URL."""
+    with serving(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -745,15 +755,8 @@ def sub_path_url(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     root = tmp_path_factory.mktemp("pages")
     (root / SUB_PATH.strip("/")).symlink_to(site, target_is_directory=True)
     handler = type("Handler", (PagesHandler,), {"not_found": (site / "404.html").read_bytes()})
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(handler, directory=str(root))
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}{SUB_PATH}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(root, handler) as url:
+        yield url + SUB_PATH.lstrip("/")
 
 
 def test_site_works_under_a_sub_path(browser: Browser, sub_path_url: str) -> None:
