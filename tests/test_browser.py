@@ -11,9 +11,10 @@ page's top `$DLNOTES_SCREENSHOT_HEIGHT` pixels (default 800, the first screen; 0
 `$DLNOTES_SCREENSHOTS/<lang>/<page>.jpg`, by default `screenshots/` at the top of the repository
 (git-ignored). The pictures take about a third of this file's time.
 
-Nothing leaves the machine: the browser's only proxy is a closed local port, so a request to any
-other host fails there, and every such request fails the test of its page. (A Playwright route
-would do the same but turns off the browser's cache, which costs 15% more CPU per page here.)
+Nothing leaves the machine: the browser's only proxy is a closed local port
+(`tools/offline_browser.py`, shared with `make pdf`), so a request to any other host fails
+there, and every such request fails the test of its page. (A Playwright route would do the same
+but turns off the browser's cache, which costs 15% more CPU per page here.)
 
 The tests skip, saying why, where Playwright or Chromium is missing. Chromium is
 `$DLNOTES_CHROMIUM`, else `chromium` or `chromium-browser` on the PATH. `DLNOTES_SITE_DIR`, when
@@ -24,20 +25,15 @@ the test run itself builds the site once, shared with `test_site.py`).
 from __future__ import annotations
 
 import contextlib
-import functools
-import http.server
 import os
 import re
-import shutil
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from pages import LANGUAGES, ROOT, page_sets
+from pages import LANGUAGES, ROOT, import_file, page_sets
 from site_build import shared_site
 
 if TYPE_CHECKING:
@@ -48,16 +44,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="Playwright for Python is not installed (pip install playwright)"
 )
-CHROMIUM = (
-    os.environ.get("DLNOTES_CHROMIUM")
-    or shutil.which("chromium")
-    or shutil.which("chromium-browser")
-)
-if not CHROMIUM:
-    pytest.skip(
-        "no Chromium found (apt-get install chromium, or set DLNOTES_CHROMIUM)",
-        allow_module_level=True,
-    )
+offline_browser = import_file(ROOT / "tools" / "offline_browser.py", "offline_browser")
+try:
+    offline_browser.find_chromium()
+except FileNotFoundError as error:
+    pytest.skip(str(error), allow_module_level=True)
 
 DEFAULT = LANGUAGES[0]
 PAGES = sorted(k.removesuffix(".md") for k in page_sets(".md")) + sorted(
@@ -66,13 +57,6 @@ PAGES = sorted(k.removesuffix(".md") for k in page_sets(".md")) + sorted(
 NOTEBOOKS = sorted(k.removesuffix(".ipynb") for k in page_sets(".ipynb"))
 UNEXECUTED = {"mlp-assignment"}  # mkdocs.yml's execute_ignore: it stops at its first TODO
 
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-dev-shm-usage",
-]
 VIEWPORT = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 800}
 # A screenshot costs about half as much as loading the page, more for taller ones; the top three
@@ -401,54 +385,20 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return shared_site(tmp_path_factory)
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves files without a log line per request."""
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def serving(folder: Path, handler: type[QuietHandler] = QuietHandler) -> Iterator[str]:
-    """Serves `folder` on 127.0.0.1 (a free port) while in the block; yields its URL."""
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(handler, directory=str(folder))
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
 @pytest.fixture(scope="module")
 def base_url(site: Path) -> Iterator[str]:
     """The site served for the module; its URL."""
-    with serving(site) as url:
+    with offline_browser.serve(site) as url:
         yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """One headless Chromium for the whole module (starting one costs a second or more).
-
-    Its proxy is a local port that is bound but never listens, so connections to it are refused:
-    a request to another host fails without leaving the machine. 127.0.0.1 is reached directly.
-    """
-    with socket.socket() as dead_port, sync_api.sync_playwright() as playwright:
-        dead_port.bind(("127.0.0.1", 0))
-        proxy = {
-            "server": f"http://127.0.0.1:{dead_port.getsockname()[1]}",
-            "bypass": "127.0.0.1",
-        }
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, proxy=proxy
-        )
-        yield chromium
-        chromium.close()
+    """One headless Chromium for the whole module (starting one costs a second or more), that
+    reaches 127.0.0.1 only."""
+    with sync_api.sync_playwright() as playwright:
+        with offline_browser.offline_chromium(playwright) as chromium:
+            yield chromium
 
 
 def photograph(tab: Page, path: Path) -> None:
@@ -731,7 +681,7 @@ SUB_PATH_PAGES = ["index.html", "tensor-basics.html", "en/tensor-basics.html", "
 STYLED = "() => getComputedStyle(document.querySelector('.md-header')).position === 'sticky'"
 
 
-class PagesHandler(QuietHandler):
+class PagesHandler(offline_browser.QuietHandler):
     """Serves files as GitHub Pages does a project site: a missing one gets the site's 404.html
     (with status 404), whatever the depth of the address asked for."""
 
@@ -755,7 +705,7 @@ def sub_path_url(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     root = tmp_path_factory.mktemp("pages")
     (root / SUB_PATH.strip("/")).symlink_to(site, target_is_directory=True)
     handler = type("Handler", (PagesHandler,), {"not_found": (site / "404.html").read_bytes()})
-    with serving(root, handler) as url:
+    with offline_browser.serve(root, handler) as url:
         yield url + SUB_PATH.lstrip("/")
 
 

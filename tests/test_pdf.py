@@ -3,10 +3,11 @@
 The PDFs are printed from the run's shared site build (`site_build.py`) into a temporary folder,
 once for the module, and read back with pypdf: every chapter of the navigation is in the text
 layer (its title in the contents, its first page under its outline entry, in navigation order),
-no link leads to the machine that printed it, and every font is in the file. Printing both languages takes most of this file's time.
+no link leads to the machine that printed it, and every font is in the file. Printing both
+languages takes most of this file's time.
 
-The tests skip, saying why, where Playwright, Chromium or pypdf is missing (the browser tests
-find Chromium the same way: `$DLNOTES_CHROMIUM`, else `chromium` or `chromium-browser`).
+The tests skip, saying why, where Playwright, Chromium (found as the browser tests find it,
+`tools/offline_browser.py`) or pypdf is missing.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ pytest.importorskip(
 pypdf = pytest.importorskip("pypdf", reason="pypdf is not installed (pip install pypdf)")
 tool = import_file(ROOT / "tools" / "make_pdf.py", "make_pdf")
 try:
-    tool.find_chromium()
+    import_file(ROOT / "tools" / "offline_browser.py", "offline_browser").find_chromium()
 except FileNotFoundError as error:
     pytest.skip(str(error), allow_module_level=True)
 

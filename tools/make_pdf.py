@@ -7,8 +7,8 @@ has a cover (the course's title, the language, the version of the `dlnotes-cours
 the day of the build), a table of contents linked to the chapters, and each chapter's article
 from the built site, starting on a new page.
 
-Headless Chromium (Playwright for Python driving the system's browser, as the browser tests do:
-it never downloads one) assembles and prints it, offline:
+Headless Chromium (the system's, offline, as the browser tests have it: `offline_browser.py`)
+assembles and prints it:
 
 1. The built site is served on 127.0.0.1. In a blank tab of that site, the chapters' HTML is
    parsed with the browser's DOMParser and joined into one page: the first chapter's page (its
@@ -17,7 +17,8 @@ it never downloads one) assembles and prints it, offline:
    `#broadcasting` of two chapters stay apart, and links are rewritten to match: a link to a
    chapter (or a heading of one) goes to its place in the PDF, a link to another page of the site
    (the API reference, the glossary) goes to that page on the published site (`site_url`; plain
-   text without one), a link to another host stays. Collapsed blocks are opened: a page cannot be clicked.
+   text without one), a link to another host stays. Collapsed blocks are opened: a page cannot
+   be clicked.
 2. That page is opened like any page of the site, so the site's own scripts draw its math
    (KaTeX) and diagrams (Material's mermaid); the print waits for them, the figures and the fonts,
    and sets a formula too wide for the column smaller. `docs/assets/stylesheets/pdf.css` (served
@@ -27,48 +28,33 @@ it never downloads one) assembles and prints it, offline:
    Noto Sans CJK for Korean, which Chromium embeds as Type 3 fonts: the glyphs' outlines, with
    their text). The file is written to a temporary name and moved into place.
 
-Nothing leaves the machine: the browser's proxy is a closed local port, and any request to
-another host, failed request, script error or undrawn formula or diagram stops the build with
-its cause.
+Nothing leaves the machine, and any request to another host, failed request, script error or
+undrawn formula or diagram stops the build with its cause.
 
 Usage: `python tools/make_pdf.py [--site site] [--out site/pdf] [--lang ko] [--lang en]`.
-Chromium is `$DLNOTES_CHROMIUM`, else `chromium` or `chromium-browser` on the PATH.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
-import functools
 import html
-import http.server
 import importlib.metadata
 import os
-import shutil
-import socket
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from mkdocs.config import load_config
 from mkdocs.structure.files import File
+from offline_browser import offline_chromium, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 DISTRIBUTION = "dlnotes-course"
 CSS = "assets/stylesheets/pdf.css"
 # The assembled page's name, beside the first chapter (so the page's relative links still hold).
 PRINT_PAGE = "dlnotes-pdf.html"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-dev-shm-usage",
-]
 # A4 with these margins (mm): the book's `@page` rule, which overrides Material's (25 mm). The tab
 # is as wide as the printed column (CSS px, 96 per inch), so the diagrams are drawn, and the
 # formulas measured, at the width they are printed.
@@ -226,41 +212,6 @@ FOOTER = (
 )
 
 
-def find_chromium() -> str:
-    chromium = (
-        os.environ.get("DLNOTES_CHROMIUM")
-        or shutil.which("chromium")
-        or shutil.which("chromium-browser")
-    )
-    if not chromium:
-        raise FileNotFoundError(
-            "no Chromium found (apt-get install chromium, or set DLNOTES_CHROMIUM)"
-        )
-    return chromium
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves files without a log line per request."""
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@contextmanager
-def serve(folder: Path) -> Iterator[str]:
-    """Serves `folder` on 127.0.0.1 (a free port); yields its URL."""
-    handler = functools.partial(QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
 class Problems:
     """What went wrong in a tab: script errors, failed requests, requests to another host."""
 
@@ -391,22 +342,13 @@ def make_pdfs(
         raise FileNotFoundError(
             "Playwright for Python is not installed (pip install playwright)"
         ) from error
-    chromium = find_chromium()
     paths = []
-    with serve(site) as base_url, socket.socket() as dead_port, sync_playwright() as playwright:
-        # A proxy that refuses every connection: nothing but 127.0.0.1 can be reached.
-        dead_port.bind(("127.0.0.1", 0))
-        proxy = {"server": f"http://127.0.0.1:{dead_port.getsockname()[1]}", "bypass": "127.0.0.1"}
-        browser = playwright.chromium.launch(
-            executable_path=chromium, args=CHROMIUM_ARGS, proxy=proxy
-        )
-        try:
+    with serve(site) as base_url, sync_playwright() as playwright:
+        with offline_chromium(playwright) as browser:
             for course in chosen:
                 path = out / f"dlnotes-{course.lang}.pdf"
                 print_course(browser, course, base_url, site, path)
                 paths.append(path)
-        finally:
-            browser.close()
     return paths
 
 
