@@ -241,8 +241,6 @@ def read_notebook(path: Path, language: str):
     """A notebook of `docs/` as the reader gets it: the install cell first among its code."""
     import nbformat
 
-    if "package" not in _VERSION:
-        _VERSION["package"] = package_version()
     return with_install_cell(nbformat.read(path, as_version=4), language, _VERSION["package"])
 
 

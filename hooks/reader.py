@@ -26,6 +26,7 @@ import os
 import platform
 from pathlib import Path
 
+from install_cell import DISTRIBUTION
 from mkdocs.plugins import event_priority
 
 LABELS = {
@@ -70,8 +71,6 @@ def build_date() -> str:
         )
     return datetime.date.today().isoformat()
 
-
-DISTRIBUTION = "dlnotes-course"
 
 _VERSIONS: dict[str, str] = {}
 
