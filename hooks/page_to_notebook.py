@@ -3,11 +3,13 @@
 Not a hook itself: `page_notebooks.py` calls it when the site is built, and the tests call it.
 A pure function of its inputs; MkDocs is not needed.
 
-`page_to_notebook(markdown, language)` reads a page the way the page tests do (sybil) and writes:
+`page_to_notebook(markdown, language, version=...)` reads a page the way the page tests do
+(sybil) and writes:
 
 - a code cell for every ```` ```python ```` block, in page order, those inside admonitions and tabs
   included; `<!-- invisible-code-block: python ... -->` setup as a cell whose source is hidden
-  (`jupyter.source_hidden`, tag `setup`) and whose first line, a comment, says that it is setup; a block that starts with `>>>` as one cell per example;
+  (`jupyter.source_hidden`, tag `setup`) and whose first line, a comment, says that it is
+  setup; a block that starts with `>>>` as one cell per example;
   a block the page skips (`<!-- skip: next -->`) as shown code that does not run;
 - what the page shows a block printing (an ```` ```output ```` block, a doctest's expected text)
   as that cell's output, so the notebook opens showing what running it gives;
@@ -26,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 
 import nbformat
-from install_cell import INSTALL_CELL_ID, INSTALL_COMMENT, package_version, with_install_cell
+from install_cell import INSTALL_CELL_ID, INSTALL_COMMENT, with_install_cell
 from notebook_markdown import Markdown, Targets, markdown_cell
 
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
@@ -312,14 +314,14 @@ def _wrap(box: Box, items: list, cells: _Cells) -> None:
 
 
 def page_to_notebook(
-    markdown: str, language: str, *, version: str | None = None, targets: Targets | None = None
+    markdown: str, language: str, *, version: str, targets: Targets | None = None
 ) -> nbformat.NotebookNode:
     """A lesson page as a notebook (see the module's docstring).
 
     Args:
         markdown: The page's Markdown source.
         language: The page's language (`ko`, `en`): the install cell's comment.
-        version: The package version the install cell names; the installed one by default.
+        version: The package version the install cell names.
         targets: Where the page's links, API references and figures lead; by default links
             become their text and figures keep their relative path.
 
@@ -346,7 +348,7 @@ def page_to_notebook(
         nb.cells.append(item)
     if pending:
         nb.cells.append(markdown_cell("\n\n".join(pending), targets))
-    with_install_cell(nb, language, version or package_version())
+    with_install_cell(nb, language, version)
     for number, cell in enumerate(nb.cells, 1):
         if cell.get("id") != INSTALL_CELL_ID:
             cell.id = f"cell-{number:02d}"
