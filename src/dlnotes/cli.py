@@ -2,9 +2,10 @@
 
 `dlnotes info` prints the versions and devices a bug report needs; `dlnotes train` trains an MLP
 classifier (on the embedded digits by default, in seconds); `dlnotes --version` prints the package
-version (the package is installed as `dlnotes-course` and imported as `dlnotes`). Each sub-command maps its flags onto the package's functions, so anything the
-command line does can also be done from Python. `torchrun --nproc-per-node 2 -m dlnotes train`
-trains on two processes, splitting each batch between them (see `dlnotes.train.distributed`).
+version (the package is installed as `dlnotes-course` and imported as `dlnotes`). Each
+sub-command maps its flags onto the package's functions, so anything the command line does can
+also be done from Python. `torchrun --nproc-per-node 2 -m dlnotes train` trains on two processes,
+splitting each batch between them (see `dlnotes.train.distributed`).
 """
 
 from __future__ import annotations
