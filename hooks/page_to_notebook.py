@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import nbformat
 from install_cell import INSTALL_CELL_ID, INSTALL_COMMENT, with_install_cell
-from notebook_markdown import Markdown, Targets, markdown_cell
+from notebook_markdown import Targets, markdown_cell
 
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
 
@@ -208,7 +208,7 @@ FOLDED_CODE = {
 
 
 class _Cells:
-    """Markdown pieces and code cells in page order; a box's own, inside its parent's."""
+    """Markdown pieces (text) and code cells in page order; a box's own, inside its parent's."""
 
     def __init__(self, language: str, parent: _Cells | None = None) -> None:
         self.language = language
@@ -216,7 +216,7 @@ class _Cells:
         self.items: list = []
 
     def markdown(self, text: str) -> None:
-        self.items.append(Markdown(text))
+        self.items.append(text)
 
     def code(self, source: str, metadata: dict, output: str | None = None, value=False) -> None:
         cell = nbformat.v4.new_code_cell(source, metadata=metadata)
@@ -227,7 +227,7 @@ class _Cells:
     def last_code(self):
         """The last code cell so far, looking out of boxes."""
         for item in reversed(self.items):
-            if not isinstance(item, Markdown):
+            if not isinstance(item, str):
                 return item
         return self.parent.last_code() if self.parent else None
 
@@ -283,11 +283,11 @@ def _wrap(box: Box, items: list, cells: _Cells) -> None:
     collapsed box's text says that its code is folded below it (and is never empty)."""
     runs: list = []
     for item in items:
-        if isinstance(item, Markdown):
+        if isinstance(item, str):
             if runs and isinstance(runs[-1], list):
-                runs[-1].append(item.text)
+                runs[-1].append(item)
             else:
-                runs.append([item.text])
+                runs.append([item])
         else:
             runs.append(item)
     if not runs or not isinstance(runs[0], list):
@@ -338,9 +338,9 @@ def page_to_notebook(
     nb = nbformat.v4.new_notebook(metadata=metadata)
     pending: list[str] = []
     for item in cells.items:
-        if isinstance(item, Markdown):
-            if item.text.strip():
-                pending.append(item.text)
+        if isinstance(item, str):
+            if item.strip():
+                pending.append(item)
             continue
         if pending:
             nb.cells.append(markdown_cell("\n\n".join(pending), targets))
