@@ -354,8 +354,8 @@ class TestBuiltSite:
             assert [(c.source, c.outputs) for c in code_cells(built)] == [
                 (c.source, c.outputs) for c in code_cells(made)
             ], f"{name} ({lang}): the site's notebook is not the page's"
-            install = next(c for c in built.cells if c.cell_type == "code")
-            assert f"dlnotes-course=={version}" in install.source
+            first = next(c for c in built.cells if c.cell_type == "code")
+            assert f"dlnotes-course=={version}" in first.source
             markdown = [c for c in built.cells if c.cell_type == "markdown"]
             text = "\n".join(c.source for c in markdown)
             # Links reach the published site; figures travel inside the notebook.
