@@ -2,7 +2,8 @@
 
 A third-party package's `_private` names (a plugin's internals, pytest-xdist's scheduler) change
 without notice and pin us below the next release. This scans the syntax trees of `hooks/`,
-`conftest.py` and `tests/` for any `_name` reached through a module of another package: an
+`conftest.py`, `tests/`, `tools/`, `benchmarks/` and `figures/` (`src/` has its own check,
+`test_package.py`) for any `_name` reached through a module of another package: an
 attribute read, assigned, deleted or called (a plugin module's `_cache_key` function, or pytest's
 temporary-path factory on the config object a hook hands us), or imported (`from xdist.scheduler
 import _x`).
@@ -25,7 +26,16 @@ import pytest
 
 from pages import ROOT
 
-SCANNED = sorted([*ROOT.glob("hooks/*.py"), ROOT / "conftest.py", *ROOT.glob("tests/*.py")])
+SCANNED = sorted(
+    [
+        *ROOT.glob("hooks/*.py"),
+        ROOT / "conftest.py",
+        *ROOT.glob("tests/*.py"),
+        *ROOT.glob("tools/*.py"),
+        *ROOT.glob("benchmarks/*.py"),
+        *ROOT.glob("figures/*.py"),
+    ]
+)
 # Our own modules: what the scanned files import from the repository (by path or by name).
 OURS = {"dlnotes", "pages", "site_build", "make_figures", "glossary", "hook", "tool", "ddp_script"}
 # Where no public way exists, with the reason. Empty: keep it so.
