@@ -226,7 +226,7 @@ WEIGHT = """() => {
     const path = new URL(entry.name).pathname;
     const kind = path.endsWith(".js") ? "scripts" : path.endsWith(".css") ? "stylesheets" : "other";
     out[kind] += entry.encodedBodySize;
-    if (path.endsWith("/mermaid.min.js")) out.mermaid = true;
+    if (path.endsWith("/mermaid.tiny.js")) out.mermaid = true;
   }
   return out;
 }"""

@@ -194,7 +194,7 @@ def test_math_and_diagrams_are_served_locally(site, lang):
     assert 'class="mermaid"' in text
     scripts = [resolve(path, a["src"]) for t, a in tags(path) if t == "script" and "src" in a]
     names = {p.name for p in scripts}
-    assert {"katex.min.js", "auto-render.min.js", "katex-init.js", "mermaid.min.js"} <= names
+    assert {"katex.min.js", "auto-render.min.js", "katex-init.js", "mermaid.tiny.js"} <= names
     assert all(p.is_file() for p in scripts)
     fonts = site / "assets" / "vendor" / "katex" / "fonts"
     assert any(fonts.glob("KaTeX_Main-Regular.woff2"))
@@ -203,11 +203,11 @@ def test_math_and_diagrams_are_served_locally(site, lang):
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("page", PAGES)
 def test_only_pages_with_a_diagram_load_mermaid(site, page, lang):
-    """mermaid is 3.5 MB: a page without a diagram does not load it."""
+    """mermaid is 2.6 MB: a page without a diagram does not load it."""
     path = html_path(site, page, lang)
     scripts = {resolve(path, a["src"]).name for t, a in tags(path) if t == "script" and "src" in a}
     has_diagram = 'class="mermaid"' in path.read_text(encoding="utf-8")
-    assert ("mermaid.min.js" in scripts) == has_diagram
+    assert ("mermaid.tiny.js" in scripts) == has_diagram
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
